@@ -1,0 +1,93 @@
+//! Checks that need the whole scenario grid: rules that match nothing,
+//! exclude rules shadowed by the ones above them, and caps that never bind.
+
+use crate::DEFAULT_SEED;
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::engine::evaluate;
+use crate::model::{Grid, RuleKind, Taxonomy};
+use crate::parse::Position;
+
+pub(crate) fn analyse(
+    file: &str,
+    taxonomy: &Taxonomy,
+    positions: &[Position],
+    out: &mut Vec<Diagnostic>,
+) {
+    let grid = Grid::of(taxonomy);
+    let width = grid.width();
+    let coords = grid.all_coords();
+    let scenarios: Vec<&[u8]> = coords.chunks_exact(width).collect();
+    let report = |out: &mut Vec<Diagnostic>, index: usize, severity, message: String| {
+        out.push(Diagnostic {
+            severity,
+            file: file.to_owned(),
+            line: positions[index].line,
+            column: positions[index].column,
+            subject: Some(format!("rule '{}'", taxonomy.rules[index].id)),
+            message,
+        });
+    };
+
+    for (index, rule) in taxonomy.rules.iter().enumerate() {
+        let matched: Vec<&[u8]> = scenarios
+            .iter()
+            .copied()
+            .filter(|s| rule.matches(s))
+            .collect();
+        if matched.is_empty() {
+            report(
+                out,
+                index,
+                Severity::Error,
+                "matches no scenario at all; check its scope and match".into(),
+            );
+            continue;
+        }
+        if rule.kind != RuleKind::Exclude {
+            continue;
+        }
+        // Only exclude rules remove a scenario whatever the seed; a cap
+        // always keeps some of each group, so it never shadows a rule.
+        let earlier_excludes = taxonomy.rules[..index]
+            .iter()
+            .filter(|r| r.kind == RuleKind::Exclude);
+        let shadowing: Vec<&str> = earlier_excludes
+            .clone()
+            .filter(|r| matched.iter().any(|s| r.matches(s)))
+            .map(|r| r.id.as_ref())
+            .collect();
+        let all_removed = matched
+            .iter()
+            .all(|s| earlier_excludes.clone().any(|r| r.matches(s)));
+        if all_removed {
+            let by = shadowing
+                .iter()
+                .map(|id| format!("'{id}'"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            report(
+                out,
+                index,
+                Severity::Error,
+                format!("every scenario it matches was already removed by {by}"),
+            );
+        }
+    }
+
+    if out.iter().any(|d| d.severity == Severity::Error) {
+        return;
+    }
+    let evaluation = evaluate(taxonomy, DEFAULT_SEED);
+    for (index, rule) in taxonomy.rules.iter().enumerate() {
+        if let RuleKind::Cap(cap) = &rule.kind
+            && !evaluation.rules[index].binding
+        {
+            let message = format!(
+                "cap never binds: no group has more than {} candidate{} (not an error: it guards taxonomies with more bins)",
+                cap.max,
+                if cap.max == 1 { "" } else { "s" }
+            );
+            report(out, index, Severity::Warning, message);
+        }
+    }
+}

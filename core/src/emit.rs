@@ -1,0 +1,279 @@
+//! Rust source for a validated taxonomy: the enums, the `Scenario` struct and
+//! the `const` rule table that `taxonomy!` expands to. Plain strings, no
+//! `syn`: the proc-macro only parses the result into tokens.
+
+use std::fmt::Write;
+use std::path::Path;
+
+use crate::diagnostic::Diagnostic;
+use crate::model::{Entry, GroupKey, Rule, RuleKind, Taxonomy};
+
+/// The generated module body. `file` is the path as written (for messages),
+/// `absolute` the file itself: its `include_bytes!` makes rustc rebuild the
+/// crate whenever the YAML changes.
+pub fn emit_rust(taxonomy: &Taxonomy, hash: &str, file: &str, absolute: &Path) -> String {
+    let mut out = String::new();
+    let absolute = absolute.to_string_lossy();
+    let _ = writeln!(out, "const _: &[u8] = include_bytes!({absolute:?});");
+    let _ = writeln!(
+        out,
+        "/// The vertical this taxonomy covers.\npub const VERTICAL: &str = {:?};",
+        taxonomy.vertical
+    );
+    let _ = writeln!(
+        out,
+        "/// The taxonomy's semantic version.\npub const VERSION: &str = {:?};",
+        taxonomy.version
+    );
+    let _ = writeln!(
+        out,
+        "/// SHA-256 of the taxonomy file's bytes.\npub const HASH: &str = {hash:?};"
+    );
+    let _ = writeln!(
+        out,
+        "/// The taxonomy file, as named in `taxonomy!`.\npub const SOURCE: &str = {file:?};"
+    );
+
+    emit_enum(
+        &mut out,
+        "Difficulty",
+        "difficulty",
+        "How hard a conversation is to handle well.",
+        &taxonomy.difficulties,
+    );
+    emit_enum(
+        &mut out,
+        "Domain",
+        "domain",
+        "A business area the assistant must handle.",
+        &taxonomy.domains,
+    );
+    let behaviors: Vec<Entry> = taxonomy.behaviors.iter().map(|b| b.entry.clone()).collect();
+    emit_enum(
+        &mut out,
+        "Behavior",
+        "behavior",
+        "A way a user can behave in a conversation.",
+        &behaviors,
+    );
+    for axis in taxonomy.axes.iter() {
+        let doc = format!("{}: {}", axis.entry.label, axis.entry.description);
+        emit_enum(
+            &mut out,
+            &type_name(&axis.entry.id),
+            &axis.entry.id,
+            &doc,
+            &axis.bins,
+        );
+    }
+    emit_behavior_difficulty(&mut out, taxonomy);
+    emit_scenario(&mut out, taxonomy);
+    emit_tables(&mut out, taxonomy);
+    out
+}
+
+/// One `compile_error!` per problem, each naming `file:line:column`.
+pub fn emit_errors(errors: &[Diagnostic]) -> String {
+    errors
+        .iter()
+        .map(|error| format!("::core::compile_error!({:?});\n", error.to_string()))
+        .collect()
+}
+
+/// `out_of_stock` → `OutOfStock`.
+fn type_name(id: &str) -> String {
+    id.split('_')
+        .map(|word| {
+            let mut chars = word.chars();
+            chars
+                .next()
+                .map(|first| first.to_ascii_uppercase().to_string() + chars.as_str())
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+fn emit_enum(out: &mut String, name: &str, kind: &str, doc: &str, entries: &[Entry]) {
+    let _ = writeln!(
+        out,
+        "::coverage_core::taxonomy_enum! {{\n    #[doc = {doc:?}]\n    {name}, {kind:?}, ["
+    );
+    for entry in entries {
+        let _ = writeln!(
+            out,
+            "        ({}, {:?}, {:?}, {:?}),",
+            type_name(&entry.id),
+            entry.id,
+            entry.label,
+            entry.description
+        );
+    }
+    out.push_str("    ]\n}\n");
+}
+
+fn emit_behavior_difficulty(out: &mut String, taxonomy: &Taxonomy) {
+    out.push_str(
+        "impl Behavior {\n    /// The difficulty of every conversation of this behavior.\n",
+    );
+    out.push_str("    pub const fn difficulty(self) -> Difficulty {\n        match self {\n");
+    for behavior in taxonomy.behaviors.iter() {
+        let difficulty = &taxonomy.difficulties[usize::from(behavior.difficulty)];
+        let _ = writeln!(
+            out,
+            "            Self::{} => Difficulty::{},",
+            type_name(&behavior.entry.id),
+            type_name(&difficulty.id)
+        );
+    }
+    out.push_str("        }\n    }\n}\n");
+}
+
+fn emit_scenario(out: &mut String, taxonomy: &Taxonomy) {
+    let width = 2 + taxonomy.axes.len();
+    let axes: Vec<(String, String)> = taxonomy
+        .axes
+        .iter()
+        .map(|a| (a.entry.id.to_string(), type_name(&a.entry.id)))
+        .collect();
+    out.push_str(
+        "/// One cell of the scenario grid: a domain, a behavior and one bin of every axis.\n\
+         #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, \
+         ::coverage_core::__private::serde::Serialize, ::coverage_core::__private::serde::Deserialize)]\n\
+         #[serde(crate = \"::coverage_core::__private::serde\")]\n\
+         pub struct Scenario {\n    pub domain: Domain,\n    pub behavior: Behavior,\n",
+    );
+    for (field, ty) in &axes {
+        let _ = writeln!(out, "    pub {field}: {ty},");
+    }
+    out.push_str("}\n\nimpl Scenario {\n");
+    let _ = writeln!(
+        out,
+        "    /// Coordinates per scenario: domain, behavior, then one per axis.\n    pub const WIDTH: usize = {width};"
+    );
+    out.push_str("    /// The scenario at these grid coordinates (see `coverage_core::Grid`).\n");
+    out.push_str("    pub fn from_coords(coords: &[u8]) -> Self {\n        Self {\n");
+    out.push_str("            domain: Domain::ALL[usize::from(coords[0])],\n            behavior: Behavior::ALL[usize::from(coords[1])],\n");
+    for (i, (field, ty)) in axes.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            "            {field}: {ty}::ALL[usize::from(coords[{}])],",
+            i + 2
+        );
+    }
+    out.push_str(
+        "        }\n    }\n\n    /// Grid coordinates: the position of each part in YAML order.\n",
+    );
+    let _ = writeln!(out, "    pub fn coords(&self) -> [u8; {width}] {{");
+    out.push_str("        [self.domain as u8, self.behavior as u8");
+    for (field, _) in &axes {
+        let _ = write!(out, ", self.{field} as u8");
+    }
+    out.push_str("]\n    }\n}\n");
+}
+
+fn emit_tables(out: &mut String, taxonomy: &Taxonomy) {
+    out.push_str(
+        "/// The rules, in the order they run.\npub const RULES: &[::coverage_core::Rule] = &[\n",
+    );
+    for rule in taxonomy.rules.iter() {
+        emit_rule(out, rule);
+    }
+    out.push_str("];\n\n/// The whole taxonomy as data, for the rule engine.\n");
+    out.push_str("pub static TAXONOMY: ::coverage_core::Taxonomy = ::coverage_core::Taxonomy {\n");
+    let _ = writeln!(
+        out,
+        "    vertical: {},\n    version: {},",
+        cow_str(&taxonomy.vertical),
+        cow_str(&taxonomy.version)
+    );
+    let _ = writeln!(
+        out,
+        "    difficulties: {},",
+        entries(&taxonomy.difficulties)
+    );
+    let _ = writeln!(out, "    domains: {},", entries(&taxonomy.domains));
+    out.push_str("    behaviors: ::std::borrow::Cow::Borrowed(&[\n");
+    for behavior in taxonomy.behaviors.iter() {
+        let _ = writeln!(
+            out,
+            "        ::coverage_core::BehaviorDef {{ entry: {}, difficulty: {} }},",
+            entry(&behavior.entry),
+            behavior.difficulty
+        );
+    }
+    out.push_str("    ]),\n    axes: ::std::borrow::Cow::Borrowed(&[\n");
+    for axis in taxonomy.axes.iter() {
+        let _ = writeln!(
+            out,
+            "        ::coverage_core::Axis {{ entry: {}, bins: {} }},",
+            entry(&axis.entry),
+            entries(&axis.bins)
+        );
+    }
+    out.push_str("    ]),\n    rules: ::std::borrow::Cow::Borrowed(RULES),\n};\n");
+}
+
+fn emit_rule(out: &mut String, rule: &Rule) {
+    let kind = match &rule.kind {
+        RuleKind::Exclude => "::coverage_core::RuleKind::Exclude".to_owned(),
+        RuleKind::Cap(cap) => {
+            let per: Vec<String> = cap
+                .per
+                .iter()
+                .map(|key| match key {
+                    GroupKey::Domain => "::coverage_core::GroupKey::Domain".to_owned(),
+                    GroupKey::Behavior => "::coverage_core::GroupKey::Behavior".to_owned(),
+                    GroupKey::Axis(axis) => format!("::coverage_core::GroupKey::Axis({axis})"),
+                })
+                .collect();
+            format!(
+                "::coverage_core::RuleKind::Cap(::coverage_core::Cap {{ per: ::std::borrow::Cow::Borrowed(&[{}]), max: {}, balance: {:?} }})",
+                per.join(", "),
+                cap.max,
+                cap.balance
+            )
+        }
+    };
+    let matches: Vec<String> = rule
+        .matches
+        .iter()
+        .map(|m| {
+            format!(
+                "::coverage_core::AxisMatch {{ axis: {}, bins: {} }}",
+                m.axis,
+                bytes(&m.bins)
+            )
+        })
+        .collect();
+    let _ = writeln!(
+        out,
+        "    ::coverage_core::Rule {{\n        id: {},\n        kind: {kind},\n        rationale: {},\n        domains: {},\n        behaviors: {},\n        matches: ::std::borrow::Cow::Borrowed(&[{}]),\n    }},",
+        cow_str(&rule.id),
+        cow_str(&rule.rationale),
+        bytes(&rule.domains),
+        bytes(&rule.behaviors),
+        matches.join(", ")
+    );
+}
+
+fn cow_str(s: &str) -> String {
+    format!("::std::borrow::Cow::Borrowed({s:?})")
+}
+
+fn bytes(values: &[u8]) -> String {
+    format!("::std::borrow::Cow::Borrowed(&{values:?})")
+}
+
+fn entry(e: &Entry) -> String {
+    format!(
+        "::coverage_core::Entry {{ id: {}, label: {}, description: {} }}",
+        cow_str(&e.id),
+        cow_str(&e.label),
+        cow_str(&e.description)
+    )
+}
+
+fn entries(list: &[Entry]) -> String {
+    let items: Vec<String> = list.iter().map(entry).collect();
+    format!("::std::borrow::Cow::Borrowed(&[{}])", items.join(", "))
+}

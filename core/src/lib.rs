@@ -1,0 +1,47 @@
+//! The shared heart of `coverage`: the taxonomy model, the rule engine that
+//! enumerates and filters scenarios, and (with the `parse` feature) the YAML
+//! reader, validator and Rust emitter used at build time.
+//!
+//! One library, thin front ends: `build.rs` and the `taxonomy!` proc-macro
+//! both call [`check`], so a taxonomy is validated by exactly one piece of
+//! code, and the runtime evaluates the compiled (const) taxonomy with the same
+//! [`evaluate`] that the validator uses to find overlapping rules.
+
+mod engine;
+mod enums;
+mod model;
+
+#[cfg(feature = "parse")]
+mod analysis;
+#[cfg(feature = "parse")]
+mod diagnostic;
+#[cfg(feature = "parse")]
+mod emit;
+#[cfg(feature = "parse")]
+mod parse;
+
+pub use engine::{Evaluation, Fate, RuleStats, evaluate, rank};
+pub use enums::{TaxonomyEnum, UnknownId};
+pub use model::{
+    Axis, AxisMatch, BehaviorDef, Cap, Entry, Grid, GroupKey, Rule, RuleKind, Taxonomy,
+};
+
+#[cfg(feature = "parse")]
+pub use check::{Report, check};
+#[cfg(feature = "parse")]
+pub use diagnostic::{Diagnostic, Severity};
+#[cfg(feature = "parse")]
+pub use emit::{emit_errors, emit_rust};
+
+/// The seed used when none is given; recorded in every manifest and dataset.
+pub const DEFAULT_SEED: u64 = 42;
+
+#[cfg(feature = "parse")]
+mod check;
+
+#[doc(hidden)]
+pub mod __private {
+    //! Paths used by generated code, so that crates expanding `taxonomy!`
+    //! need no direct serde dependency of their own.
+    pub use serde;
+}

@@ -1,0 +1,67 @@
+//! `taxonomy!("path/to/taxonomy.yaml")`: compiles a coverage taxonomy into
+//! Rust. A shim: reading, validating and emitting all live in
+//! `coverage-core`, shared with `build.rs`.
+
+use std::path::{Path, PathBuf};
+
+use proc_macro::TokenStream;
+
+/// Expands to the taxonomy's enums (`Domain`, `Behavior`, `Difficulty` and
+/// one per axis), the `Scenario` struct, the `const` rule table `RULES`, the
+/// `TAXONOMY` model and its `VERSION` and `HASH`.
+///
+/// The path is relative to the crate root (`CARGO_MANIFEST_DIR`), or to the
+/// nearest ancestor directory that has it, so a workspace member can name a
+/// file at the workspace root. A bad taxonomy expands to one
+/// `compile_error!` per problem, each naming `file:line:column`.
+#[proc_macro]
+pub fn taxonomy(input: TokenStream) -> TokenStream {
+    let code = match path_literal(&input) {
+        Ok(file) => expand(&file),
+        Err(message) => compile_error(&message),
+    };
+    code.parse().expect("the emitter produces valid Rust")
+}
+
+fn expand(file: &str) -> String {
+    let Some(absolute) = locate(file) else {
+        return compile_error(&format!(
+            "taxonomy file '{file}' not found in the crate root or any directory above it"
+        ));
+    };
+    let source = match std::fs::read_to_string(&absolute) {
+        Ok(source) => source,
+        Err(error) => return compile_error(&format!("{file}: cannot read: {error}")),
+    };
+    let report = coverage_core::check(file, &source);
+    let errors: Vec<_> = report.errors().cloned().collect();
+    let mut code = coverage_core::emit_errors(&errors);
+    // With only rule errors the types still expand, so the caller sees the
+    // real problems rather than a cascade of missing names.
+    if let Some(taxonomy) = &report.taxonomy {
+        code += &coverage_core::emit_rust(taxonomy, &report.hash, file, &absolute);
+    }
+    code
+}
+
+/// The single string literal the macro takes.
+fn path_literal(input: &TokenStream) -> Result<String, String> {
+    let text = input.to_string();
+    let path = text
+        .strip_prefix('"')
+        .and_then(|rest| rest.strip_suffix('"'))
+        .filter(|path| !path.contains(['"', '\\']));
+    path.map(str::to_owned)
+        .ok_or_else(|| format!("taxonomy! takes one plain string literal path, e.g. taxonomy!(\"taxonomy/commerce/v1.yaml\"); got `{text}`"))
+}
+
+fn locate(file: &str) -> Option<PathBuf> {
+    let root = std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from)?;
+    root.ancestors()
+        .map(|dir| dir.join(file))
+        .find(|candidate| Path::is_file(candidate))
+}
+
+fn compile_error(message: &str) -> String {
+    format!("::core::compile_error!({message:?});")
+}

@@ -1,0 +1,127 @@
+//! The acceptance loop a reviewer relies on: editing `taxonomy/commerce/
+//! v1.yaml` into something invalid makes `cargo build` fail with
+//! `file:line` and the rule, and undoing the edit builds again, no
+//! `cargo clean` needed. Runs cargo on a copy of the crate, offline.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::support::root;
+
+const TAXONOMY: &str = "taxonomy/commerce/v1.yaml";
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// A private copy of what `cargo build` reads, so edits never touch the
+/// real checkout; its target directory persists to keep reruns fast.
+fn workspace_copy() -> PathBuf {
+    let work = root().join("target/rebuild-test/work");
+    let _ = std::fs::remove_dir_all(&work);
+    for dir in ["src", "core", "macros", "taxonomy"] {
+        copy_tree(&root().join(dir), &work.join(dir));
+    }
+    for file in ["Cargo.toml", "Cargo.lock", "build.rs"] {
+        std::fs::copy(root().join(file), work.join(file)).unwrap();
+    }
+    work
+}
+
+/// `cargo build` of the copy: (success, stderr).
+fn build(work: &Path) -> (bool, String) {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let output = Command::new(cargo)
+        .args(["build", "--offline", "--bin", "coverage"])
+        .current_dir(work)
+        .env(
+            "CARGO_TARGET_DIR",
+            root().join("target/rebuild-test/target"),
+        )
+        .output()
+        .unwrap();
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+/// The 1-based line of the last line containing `needle` (edits append).
+fn last_line_of(text: &str, needle: &str) -> usize {
+    let lines: Vec<&str> = text.lines().collect();
+    lines
+        .iter()
+        .rposition(|line| line.contains(needle))
+        .unwrap()
+        + 1
+}
+
+#[test]
+fn breaking_the_taxonomy_fails_the_build_and_undoing_it_mends_it() {
+    let work = workspace_copy();
+    let yaml_path = work.join(TAXONOMY);
+    let original = std::fs::read_to_string(&yaml_path).unwrap();
+    let (ok, stderr) = build(&work);
+    assert!(ok, "the pristine copy must build:\n{stderr}");
+    assert!(
+        stderr.contains("rule 'skew-control': cap never binds"),
+        "{stderr}"
+    );
+
+    let repeat_rule = "\n  - id: repeat-irrelevance\n    kind: exclude\n    scope:\n      domains: [trust_safety_fraud]\n    match:\n      brand_bias: [hard]\n    rationale: Repeats an earlier exclusion.\n";
+    let edits: [(&str, String, &str, &str); 3] = [
+        (
+            "a rule that repeats an earlier exclusion",
+            original.clone() + repeat_rule,
+            "repeat-irrelevance",
+            "rule 'repeat-irrelevance': every scenario it matches was already removed by 'business-irrelevance'",
+        ),
+        (
+            "a rule naming an unknown bin",
+            original.replacen(
+                "availability: [backorder, out_of_stock]",
+                "availability: [backorder, sold_out]",
+                1,
+            ),
+            "sold_out",
+            "rule 'physical-impossibility': unknown availability bin 'sold_out'; valid: in_stock, low_stock, backorder, out_of_stock",
+        ),
+        (
+            "a second rule with an existing id",
+            original.clone()
+                + &repeat_rule
+                    .replace("repeat-irrelevance", "low-risk-cap")
+                    .replace("trust_safety_fraud", "cart_management"),
+            "low-risk-cap",
+            "rule 'low-risk-cap': duplicate id; first defined at line",
+        ),
+    ];
+    for (what, edited, marker, message) in edits {
+        std::fs::write(&yaml_path, &edited).unwrap();
+        let (ok, stderr) = build(&work);
+        assert!(!ok, "{what}: the build must fail");
+        let line = last_line_of(&edited, marker);
+        let located = format!("{TAXONOMY}:{line}:");
+        assert!(
+            stderr.contains(&located),
+            "{what}: expected {located} in:\n{stderr}"
+        );
+        assert!(
+            stderr.contains(message),
+            "{what}: expected {message:?} in:\n{stderr}"
+        );
+
+        std::fs::write(&yaml_path, &original).unwrap();
+        let (ok, stderr) = build(&work);
+        assert!(ok, "{what}: undoing the edit must build again:\n{stderr}");
+    }
+}

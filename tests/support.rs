@@ -1,0 +1,46 @@
+use std::path::{Path, PathBuf};
+
+use coverage_core::Taxonomy;
+
+/// The repository root (the root package's manifest directory).
+pub fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn fixture(relative: &str) -> PathBuf {
+    root().join("tests/fixtures").join(relative)
+}
+
+/// Parses and validates a taxonomy file, panicking with every error.
+pub fn load_taxonomy(relative_to_root: &str) -> Taxonomy {
+    let source = std::fs::read_to_string(root().join(relative_to_root)).expect("fixture readable");
+    let report = coverage_core::check(relative_to_root, &source);
+    match report.into_result() {
+        Ok(taxonomy) => taxonomy,
+        Err(errors) => panic!("{relative_to_root} is invalid:\n{}", lines(&errors)),
+    }
+}
+
+pub fn lines<T: std::fmt::Display>(items: &[T]) -> String {
+    items.iter().map(|item| format!("{item}\n")).collect()
+}
+
+/// `BLESS=1 cargo test` rewrites expected files instead of comparing.
+pub fn assert_expected(path: &Path, actual: &str) {
+    if std::env::var_os("BLESS").is_some() {
+        std::fs::write(path, actual).expect("write expected file");
+        return;
+    }
+    let expected = std::fs::read_to_string(path).unwrap_or_else(|_| {
+        panic!(
+            "{} is missing; run with BLESS=1 to create it",
+            path.display()
+        )
+    });
+    assert_eq!(
+        expected,
+        actual,
+        "{} differs (BLESS=1 rewrites it)",
+        path.display()
+    );
+}

@@ -1,0 +1,16 @@
+//! All integration tests, in one binary so it links once.
+
+// `coverage manifest` as a user runs it: the summary table, JSON, bad ids.
+mod cli_manifest;
+// trybuild: bad taxonomies fail to compile with `file:line` and the rule.
+mod compile_fail;
+// Each rule's counts before and after, the spec totals, cap properties.
+mod engine_rules;
+// Editing the real taxonomy breaks `cargo build`; undoing the edit mends it.
+mod rebuild;
+// Scenario ids: stable across runs, seeds, reorders and appends.
+mod scenario_ids;
+// Shared helpers: paths and taxonomy loading.
+mod support;
+// Every validator check on a fixture, with its exact rendered message.
+mod validation;
