@@ -4,13 +4,17 @@
 //! complete coverage. The taxonomy (domains × behaviors × variation axes) and
 //! its exclusion rules are compiled from YAML into the types of
 //! [`taxonomy`]; [`Coverage`] runs the rules and answers which scenarios are
-//! kept and why every other one was excluded; [`manifest`] is the JSON
-//! contract other programs read.
+//! kept and why every other one was excluded; [`generate`] turns a scenario
+//! into a conversation and its golden; [`contract`] holds the JSON contracts
+//! other programs read, and [`validate`] checks documents against them.
 
+pub mod assemble;
 pub mod cli;
+pub mod contract;
 mod coverage;
-pub mod manifest;
+pub mod generate;
 pub mod taxonomy;
+pub mod validate;
 
 pub use coverage::{Coverage, Excluded, Selection};
 pub use coverage_core::{DEFAULT_SEED, TaxonomyEnum, UnknownId};

@@ -9,7 +9,7 @@ use coverage::{
     Availability, Behavior, BrandBias, Coverage, Domain, PolicyBoundary, PriceSensitivity,
     Scenario, Selection,
 };
-use coverage_core::{AxisMatch, Rule, RuleKind, Taxonomy, evaluate};
+use coverage_core::{AxisMatch, Condition, Rule, RuleKind, Taxonomy, evaluate};
 
 const SEEDS: [u64; 5] = [42, 7, 0, 1, 20_261_125];
 
@@ -210,15 +210,17 @@ fn remove_one(taxonomy: &Taxonomy, coords: &[u8]) -> Rule {
         id: "test-remove-one".into(),
         kind: RuleKind::Exclude,
         rationale: "test".into(),
-        domains: vec![coords[0]].into(),
-        behaviors: vec![coords[1]].into(),
-        matches: (0..taxonomy.axes.len())
-            .map(|axis| AxisMatch {
-                axis: axis as u8,
-                bins: vec![coords[2 + axis]].into(),
-            })
-            .collect::<Vec<_>>()
-            .into(),
+        when: Condition {
+            domains: vec![coords[0]].into(),
+            behaviors: vec![coords[1]].into(),
+            matches: (0..taxonomy.axes.len())
+                .map(|axis| AxisMatch {
+                    axis: axis as u8,
+                    bins: vec![coords[2 + axis]].into(),
+                })
+                .collect::<Vec<_>>()
+                .into(),
+        },
     }
 }
 

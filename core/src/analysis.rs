@@ -11,8 +11,10 @@ pub(crate) fn analyse(
     file: &str,
     taxonomy: &Taxonomy,
     positions: &[Position],
+    outcome_positions: &[Position],
     out: &mut Vec<Diagnostic>,
 ) {
+    analyse_outcomes(file, taxonomy, outcome_positions, out);
     let grid = Grid::of(taxonomy);
     let width = grid.width();
     let coords = grid.all_coords();
@@ -89,5 +91,73 @@ pub(crate) fn analyse(
             );
             report(out, index, Severity::Warning, message);
         }
+    }
+}
+
+/// The outcome table must give every scenario exactly one decision: no
+/// scenario may fall through every row (a gap), and every row must decide
+/// some scenario (a row wholly shadowed by the rows above is a clash).
+fn analyse_outcomes(
+    file: &str,
+    taxonomy: &Taxonomy,
+    positions: &[Position],
+    out: &mut Vec<Diagnostic>,
+) {
+    let rows = &taxonomy.outcomes;
+    if rows.is_empty() {
+        return;
+    }
+    let grid = Grid::of(taxonomy);
+    let width = grid.width();
+    let coords = grid.all_coords();
+    let mut decided = vec![0usize; rows.len()];
+    let mut gaps: Vec<String> = Vec::new();
+    for scenario in coords.chunks_exact(width) {
+        match rows.iter().position(|row| row.when.matches(scenario)) {
+            Some(row) => decided[row] += 1,
+            None => gaps.push(taxonomy.scenario_id(scenario)),
+        }
+    }
+    let located = |index: usize, message: String| Diagnostic {
+        severity: Severity::Error,
+        file: file.to_owned(),
+        line: positions[index].line,
+        column: positions[index].column,
+        subject: Some(format!("outcome '{}'", rows[index].id)),
+        message,
+    };
+    for (index, row) in rows.iter().enumerate() {
+        if decided[index] > 0 {
+            continue;
+        }
+        let matched: Vec<&[u8]> = coords
+            .chunks_exact(width)
+            .filter(|s| row.when.matches(s))
+            .collect();
+        let message = if matched.is_empty() {
+            "matches no scenario at all; check its scope and match".to_owned()
+        } else {
+            let earlier: Vec<String> = rows[..index]
+                .iter()
+                .filter(|r| matched.iter().any(|s| r.when.matches(s)))
+                .map(|r| format!("'{}'", r.id))
+                .collect();
+            format!(
+                "decides no scenario: every scenario it matches is already decided by {} (a clash)",
+                earlier.join(", ")
+            )
+        };
+        out.push(located(index, message));
+    }
+    if let Some(first) = gaps.first() {
+        let last = rows.len() - 1;
+        let mut gap = located(last, String::new());
+        gap.subject = Some("outcomes".to_owned());
+        gap.message = format!(
+            "the table has a gap: {} scenario{} match no row, e.g. '{first}'; end with a row without scope or match",
+            gaps.len(),
+            if gaps.len() == 1 { "" } else { "s" }
+        );
+        out.push(gap);
     }
 }

@@ -3,18 +3,26 @@
 //! `syn`: the proc-macro only parses the result into tokens.
 
 use std::fmt::Write;
-use std::path::Path;
 
+use crate::check::Report;
 use crate::diagnostic::Diagnostic;
-use crate::model::{Entry, GroupKey, Rule, RuleKind, Taxonomy};
+use crate::fixtures::Fixtures;
+use crate::model::{Condition, Entry, GroupKey, Rule, RuleKind, Taxonomy};
 
-/// The generated module body. `file` is the path as written (for messages),
-/// `absolute` the file itself: its `include_bytes!` makes rustc rebuild the
-/// crate whenever the YAML changes.
-pub fn emit_rust(taxonomy: &Taxonomy, hash: &str, file: &str, absolute: &Path) -> String {
+/// The generated module body for a checked taxonomy (`None` when it did not
+/// resolve). `file` is the path as written; every source file read gets an
+/// `include_bytes!`, so rustc rebuilds the crate whenever one changes.
+pub fn emit_rust(report: &Report, file: &str) -> Option<String> {
+    let taxonomy = report.taxonomy.as_ref()?;
+    let hash = &report.hash;
     let mut out = String::new();
-    let absolute = absolute.to_string_lossy();
-    let _ = writeln!(out, "const _: &[u8] = include_bytes!({absolute:?});");
+    for source in &report.sources {
+        let _ = writeln!(
+            out,
+            "const _: &[u8] = include_bytes!({:?});",
+            source.to_string_lossy()
+        );
+    }
     let _ = writeln!(
         out,
         "/// The vertical this taxonomy covers.\npub const VERTICAL: &str = {:?};",
@@ -66,10 +74,26 @@ pub fn emit_rust(taxonomy: &Taxonomy, hash: &str, file: &str, absolute: &Path) -
             &axis.bins,
         );
     }
+    if !taxonomy.decisions.is_empty() {
+        emit_enum(
+            &mut out,
+            "Decision",
+            "decision",
+            "The final outcome a correct assistant reaches.",
+            &taxonomy.decisions,
+        );
+    }
     emit_behavior_difficulty(&mut out, taxonomy);
     emit_scenario(&mut out, taxonomy);
     emit_tables(&mut out, taxonomy);
-    out
+    if let (Some(fixtures), Some(fixtures_hash)) = (&report.fixtures, &report.fixtures_hash) {
+        let _ = writeln!(
+            out,
+            "/// SHA-256 of the fixtures file's bytes.\npub const FIXTURES_HASH: &str = {fixtures_hash:?};"
+        );
+        emit_fixtures(&mut out, fixtures);
+    }
+    Some(out)
 }
 
 /// One `compile_error!` per problem, each naming `file:line:column`.
@@ -210,7 +234,20 @@ fn emit_tables(out: &mut String, taxonomy: &Taxonomy) {
             entries(&axis.bins)
         );
     }
-    out.push_str("    ]),\n    rules: ::std::borrow::Cow::Borrowed(RULES),\n};\n");
+    out.push_str("    ]),\n    rules: ::std::borrow::Cow::Borrowed(RULES),\n");
+    let _ = writeln!(out, "    decisions: {},", entries(&taxonomy.decisions));
+    out.push_str("    outcomes: ::std::borrow::Cow::Borrowed(&[\n");
+    for row in taxonomy.outcomes.iter() {
+        let _ = writeln!(
+            out,
+            "        ::coverage_core::OutcomeRow {{ id: {}, decision: {}, rationale: {}, when: {} }},",
+            cow_str(&row.id),
+            row.decision,
+            cow_str(&row.rationale),
+            condition(&row.when)
+        );
+    }
+    out.push_str("    ]),\n};\n");
 }
 
 fn emit_rule(out: &mut String, rule: &Rule) {
@@ -234,7 +271,17 @@ fn emit_rule(out: &mut String, rule: &Rule) {
             )
         }
     };
-    let matches: Vec<String> = rule
+    let _ = writeln!(
+        out,
+        "    ::coverage_core::Rule {{\n        id: {},\n        kind: {kind},\n        rationale: {},\n        when: {},\n    }},",
+        cow_str(&rule.id),
+        cow_str(&rule.rationale),
+        condition(&rule.when)
+    );
+}
+
+fn condition(when: &Condition) -> String {
+    let matches: Vec<String> = when
         .matches
         .iter()
         .map(|m| {
@@ -245,15 +292,97 @@ fn emit_rule(out: &mut String, rule: &Rule) {
             )
         })
         .collect();
+    format!(
+        "::coverage_core::Condition {{ domains: {}, behaviors: {}, matches: ::std::borrow::Cow::Borrowed(&[{}]) }}",
+        bytes(&when.domains),
+        bytes(&when.behaviors),
+        matches.join(", ")
+    )
+}
+
+fn emit_fixtures(out: &mut String, f: &Fixtures) {
+    out.push_str("/// Catalogue, policies and phrasings for the conversation generator.\n");
+    out.push_str("pub static FIXTURES: ::coverage_core::Fixtures = ::coverage_core::Fixtures {\n");
+    let _ = writeln!(out, "    currency: {},", cow_str(&f.currency));
+    let _ = writeln!(out, "    savings: {},", bytes(&f.savings));
+    for (name, lists) in [
+        ("price_clauses", &f.price_clauses),
+        ("brand_clauses", &f.brand_clauses),
+        ("availability_clauses", &f.availability_clauses),
+    ] {
+        let items: Vec<String> = lists.iter().map(|texts| strs(texts)).collect();
+        let _ = writeln!(
+            out,
+            "    {name}: ::std::borrow::Cow::Borrowed(&[{}]),",
+            items.join(", ")
+        );
+    }
+    for (name, texts) in [
+        ("clarify", &f.clarify),
+        ("acknowledge", &f.acknowledge),
+        ("acknowledge_details", &f.acknowledge_details),
+        ("acknowledge_correction", &f.acknowledge_correction),
+        ("price_corrections", &f.price_corrections),
+        ("brand_corrections", &f.brand_corrections),
+        ("rationales", &f.rationales),
+    ] {
+        let _ = writeln!(out, "    {name}: {},", strs(texts));
+    }
+    let traps: Vec<String> = f
+        .traps
+        .iter()
+        .map(|t| {
+            format!(
+                "::coverage_core::Trap {{ id: {}, phrasings: {} }}",
+                cow_str(&t.id),
+                strs(&t.phrasings)
+            )
+        })
+        .collect();
     let _ = writeln!(
         out,
-        "    ::coverage_core::Rule {{\n        id: {},\n        kind: {kind},\n        rationale: {},\n        domains: {},\n        behaviors: {},\n        matches: ::std::borrow::Cow::Borrowed(&[{}]),\n    }},",
-        cow_str(&rule.id),
-        cow_str(&rule.rationale),
-        bytes(&rule.domains),
-        bytes(&rule.behaviors),
-        matches.join(", ")
+        "    traps: ::std::borrow::Cow::Borrowed(&[{}]),",
+        traps.join(", ")
     );
+    out.push_str("    domains: ::std::borrow::Cow::Borrowed(&[\n");
+    for d in f.domains.iter() {
+        let p = &d.policy;
+        let items: Vec<String> = d
+            .items
+            .iter()
+            .map(|i| {
+                format!(
+                    "::coverage_core::Item {{ name: {}, kind: {}, brand: {}, list_price_cents: {}, stock: {}, restock_weeks: {:?} }}",
+                    cow_str(&i.name),
+                    cow_str(&i.kind),
+                    cow_str(&i.brand),
+                    i.list_price_cents,
+                    i.stock,
+                    i.restock_weeks
+                )
+            })
+            .collect();
+        let values: Vec<String> = p.values.iter().map(|v| format!("{v:?}")).collect();
+        let _ = writeln!(
+            out,
+            "        ::coverage_core::DomainFixtures {{\n            policy: ::coverage_core::Policy {{ id: {}, name: {}, limit: {:?}, unit: {}, values: ::std::borrow::Cow::Borrowed(&[{}]), phrasings: {} }},\n            items: ::std::borrow::Cow::Borrowed(&[{}]),\n            requests: {},\n            openings: {},\n        }},",
+            cow_str(&p.id),
+            cow_str(&p.name),
+            p.limit,
+            cow_str(&p.unit),
+            values.join(", "),
+            strs(&p.phrasings),
+            items.join(", "),
+            strs(&d.requests),
+            strs(&d.openings)
+        );
+    }
+    out.push_str("    ]),\n};\n");
+}
+
+fn strs(texts: &[std::borrow::Cow<'static, str>]) -> String {
+    let items: Vec<String> = texts.iter().map(|t| cow_str(t)).collect();
+    format!("::std::borrow::Cow::Borrowed(&[{}])", items.join(", "))
 }
 
 fn cow_str(s: &str) -> String {

@@ -9,6 +9,7 @@
 
 mod engine;
 mod enums;
+mod fixtures;
 mod model;
 
 #[cfg(feature = "parse")]
@@ -19,15 +20,22 @@ mod diagnostic;
 mod emit;
 #[cfg(feature = "parse")]
 mod parse;
+#[cfg(feature = "parse")]
+mod parse_fixtures;
 
 pub use engine::{Evaluation, Fate, RuleStats, evaluate, rank};
 pub use enums::{TaxonomyEnum, UnknownId};
+pub use fixtures::{
+    AVAILABILITY_AXIS, AVAILABILITY_BINS, BRAND_AXIS, DomainFixtures, Fixtures, Item, POLICY_AXIS,
+    PRICE_AXIS, Policy, SLOTS, Trap,
+};
 pub use model::{
-    Axis, AxisMatch, BehaviorDef, Cap, Entry, Grid, GroupKey, Rule, RuleKind, Taxonomy,
+    Axis, AxisMatch, BehaviorDef, Cap, Condition, Entry, Grid, GroupKey, OutcomeRow, Rule,
+    RuleKind, Taxonomy,
 };
 
 #[cfg(feature = "parse")]
-pub use check::{Report, check};
+pub use check::{Report, check, check_file};
 #[cfg(feature = "parse")]
 pub use diagnostic::{Diagnostic, Severity};
 #[cfg(feature = "parse")]

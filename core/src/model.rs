@@ -61,19 +61,18 @@ pub enum RuleKind {
     Cap(Cap),
 }
 
-/// A rule with its scope resolved: "all except" lists are already expanded,
-/// so `domains` and `behaviors` are the exact indexes the rule applies to.
+/// Which scenarios a rule or outcome row applies to, with its scope
+/// resolved: "all except" lists are already expanded, so `domains` and
+/// `behaviors` are the exact indexes it covers.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Rule {
-    pub id: Str,
-    pub kind: RuleKind,
-    pub rationale: Str,
+pub struct Condition {
     pub domains: List<u8>,
     pub behaviors: List<u8>,
+    /// Every listed axis must match; none listed matches the whole scope.
     pub matches: List<AxisMatch>,
 }
 
-impl Rule {
+impl Condition {
     /// Whether the scenario at `coords` (see [`Grid`]) is in scope and matches.
     pub fn matches(&self, coords: &[u8]) -> bool {
         self.domains.contains(&coords[0])
@@ -83,6 +82,22 @@ impl Rule {
                 .iter()
                 .all(|m| m.bins.contains(&coords[2 + usize::from(m.axis)]))
     }
+}
+
+/// An exclusion or cap rule.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rule {
+    pub id: Str,
+    pub kind: RuleKind,
+    pub rationale: Str,
+    pub when: Condition,
+}
+
+impl Rule {
+    /// Whether the scenario at `coords` is in the rule's scope and matches.
+    pub fn matches(&self, coords: &[u8]) -> bool {
+        self.when.matches(coords)
+    }
 
     pub fn kind_id(&self) -> &'static str {
         match self.kind {
@@ -90,6 +105,17 @@ impl Rule {
             RuleKind::Cap(_) => "cap",
         }
     }
+}
+
+/// One row of the outcome table: the first row that matches a scenario
+/// decides its final outcome.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OutcomeRow {
+    pub id: Str,
+    /// Index into [`Taxonomy::decisions`].
+    pub decision: u8,
+    pub rationale: Str,
+    pub when: Condition,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -101,9 +127,32 @@ pub struct Taxonomy {
     pub behaviors: List<BehaviorDef>,
     pub axes: List<Axis>,
     pub rules: List<Rule>,
+    /// The possible final outcomes; empty when the taxonomy has no table.
+    pub decisions: List<Entry>,
+    /// The outcome table, first match wins; total over the grid.
+    pub outcomes: List<OutcomeRow>,
 }
 
 impl Taxonomy {
+    /// The index of the outcome row that decides the scenario at `coords`:
+    /// the first that matches. `None` only without an outcome table.
+    pub fn outcome_row(&self, coords: &[u8]) -> Option<usize> {
+        self.outcomes
+            .iter()
+            .position(|row| row.when.matches(coords))
+    }
+
+    /// The decision (index into `decisions`) of the scenario at `coords`.
+    pub fn decide(&self, coords: &[u8]) -> Option<u8> {
+        self.outcome_row(coords)
+            .map(|row| self.outcomes[row].decision)
+    }
+
+    /// The index of the axis with this id.
+    pub fn axis_index(&self, id: &str) -> Option<usize> {
+        self.axes.iter().position(|axis| axis.entry.id == id)
+    }
+
     /// The scenario id: the ids of its domain, behavior and bins joined by
     /// dots. Made only from ids, never from positions, so reordering or
     /// appending to the YAML leaves every existing id unchanged.

@@ -9,9 +9,12 @@ use serde::Deserialize;
 use serde_saphyr::Spanned;
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::model::{Axis, AxisMatch, BehaviorDef, Cap, Entry, GroupKey, Rule, RuleKind, Taxonomy};
+use crate::model::{
+    Axis, AxisMatch, BehaviorDef, Cap, Condition, Entry, GroupKey, OutcomeRow, Rule, RuleKind,
+    Taxonomy,
+};
 
-type Names = Spanned<Vec<Spanned<String>>>;
+pub(crate) type Names = Spanned<Vec<Spanned<String>>>;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -24,6 +27,23 @@ struct RawTaxonomy {
     axes: Spanned<Vec<RawAxis>>,
     #[serde(default)]
     rules: Vec<RawRule>,
+    decisions: Option<Spanned<Vec<RawEntry>>>,
+    #[serde(default)]
+    outcomes: Vec<RawOutcome>,
+    /// Path of the conversation fixtures, relative to this file.
+    fixtures: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawOutcome {
+    id: Spanned<String>,
+    decision: Spanned<String>,
+    #[serde(default)]
+    scope: RawScope,
+    #[serde(rename = "match")]
+    matches: Option<Spanned<IndexMap<Spanned<String>, Names>>>,
+    rationale: Spanned<String>,
 }
 
 #[derive(Deserialize)]
@@ -109,6 +129,10 @@ pub(crate) struct Parsed {
     pub taxonomy: Option<Taxonomy>,
     /// Parallel to `taxonomy.rules`.
     pub rule_positions: Vec<Position>,
+    /// Parallel to `taxonomy.outcomes`.
+    pub outcome_positions: Vec<Position>,
+    /// The `fixtures:` path as written, and where it was written.
+    pub fixtures: Option<(String, Position)>,
     pub errors: Vec<Diagnostic>,
 }
 
@@ -120,44 +144,53 @@ pub(crate) fn parse(file: &str, source: &str) -> Parsed {
     let raw: RawTaxonomy = match serde_saphyr::from_str(source) {
         Ok(raw) => raw,
         Err(error) => {
-            let (line, column) = error
-                .location()
-                .map_or((0, 0), |at| (at.line(), at.column()));
-            resolver.report(Position { line, column }, None, yaml_message(&error));
+            let (at, message) = yaml_error(&error);
+            resolver.report(at, None, message);
             return Parsed {
                 taxonomy: None,
                 rule_positions: Vec::new(),
+                outcome_positions: Vec::new(),
+                fixtures: None,
                 errors: resolver.errors,
             };
         }
     };
-    let (taxonomy, rule_positions) = resolver.taxonomy(raw);
+    let fixtures = raw
+        .fixtures
+        .as_ref()
+        .map(|path| (path.value.clone(), Position::from(path)));
+    let (taxonomy, rule_positions, outcome_positions) = resolver.taxonomy(raw);
     Parsed {
         taxonomy,
         rule_positions,
+        outcome_positions,
+        fixtures,
         errors: resolver.errors,
     }
 }
 
-/// serde-saphyr's message without its source snippet: the location is
-/// already in our `file:line:column` prefix.
-fn yaml_message(error: &serde_saphyr::Error) -> String {
+/// Where serde-saphyr found a problem, and its message without the source
+/// snippet: the location goes in our `file:line:column` prefix instead.
+pub(crate) fn yaml_error(error: &serde_saphyr::Error) -> (Position, String) {
+    let (line, column) = error
+        .location()
+        .map_or((0, 0), |at| (at.line(), at.column()));
     let text = error.without_snippet().to_string();
     let first = text.lines().next().unwrap_or_default();
-    // Drop a trailing " at line L column C": the prefix says it already.
-    match first.rfind(" at line ") {
-        Some(cut) => first[..cut].to_owned(),
-        None => first.to_owned(),
-    }
+    let message = match first.rfind(" at line ") {
+        Some(cut) => &first[..cut],
+        None => first,
+    };
+    (Position { line, column }, message.to_owned())
 }
 
-struct Resolver<'a> {
-    file: &'a str,
-    errors: Vec<Diagnostic>,
+pub(crate) struct Resolver<'a> {
+    pub file: &'a str,
+    pub errors: Vec<Diagnostic>,
 }
 
 impl Resolver<'_> {
-    fn report(&mut self, at: Position, subject: Option<String>, message: String) {
+    pub(crate) fn report(&mut self, at: Position, subject: Option<String>, message: String) {
         self.errors.push(Diagnostic {
             severity: Severity::Error,
             file: self.file.to_owned(),
@@ -168,7 +201,7 @@ impl Resolver<'_> {
         });
     }
 
-    fn taxonomy(&mut self, raw: RawTaxonomy) -> (Option<Taxonomy>, Vec<Position>) {
+    fn taxonomy(&mut self, raw: RawTaxonomy) -> (Option<Taxonomy>, Vec<Position>, Vec<Position>) {
         self.check_id(&raw.vertical, "vertical", IdStyle::Snake);
         if semver::Version::parse(&raw.version.value).is_err() {
             self.report(
@@ -185,21 +218,29 @@ impl Resolver<'_> {
         let domains = self.entries(&raw.domains, "domain", "domains");
         let behaviors = self.behaviors(&raw.behaviors, &difficulties);
         let axes = self.axes(&raw.axes);
+        let decisions = match &raw.decisions {
+            Some(list) => self.entries(list, "decision", "decisions"),
+            None => Vec::new(),
+        };
         if self.errors.len() > errors_before {
-            return (None, Vec::new());
+            return (None, Vec::new(), Vec::new());
         }
         let mut taxonomy = Taxonomy {
-            vertical: raw.vertical.value.into(),
-            version: raw.version.value.into(),
+            vertical: raw.vertical.value.clone().into(),
+            version: raw.version.value.clone().into(),
             difficulties: difficulties.into(),
             domains: domains.into(),
             behaviors: behaviors.into(),
             axes: axes.into(),
             rules: Cow::Owned(Vec::new()),
+            decisions: decisions.into(),
+            outcomes: Cow::Owned(Vec::new()),
         };
         let (rules, positions) = self.rules(&raw.rules, &taxonomy);
+        let (outcomes, outcome_positions) = self.outcomes(&raw, &taxonomy);
+        taxonomy.outcomes = outcomes.into();
         taxonomy.rules = rules.into();
-        (Some(taxonomy), positions)
+        (Some(taxonomy), positions, outcome_positions)
     }
 
     /// Resolves one list of entries, reporting empty lists, bad and
@@ -254,7 +295,7 @@ impl Resolver<'_> {
         }
     }
 
-    fn check_id(&mut self, id: &Spanned<String>, kind: &str, style: IdStyle) {
+    pub(crate) fn check_id(&mut self, id: &Spanned<String>, kind: &str, style: IdStyle) {
         let separator = style.separator();
         let mut chars = id.value.chars();
         let valid = chars.next().is_some_and(|c| c.is_ascii_lowercase())
@@ -329,7 +370,7 @@ impl Resolver<'_> {
     }
 
     /// The index of `name` in `known`, or an error naming the valid ids.
-    fn lookup(
+    pub(crate) fn lookup(
         &mut self,
         name: &Spanned<String>,
         known: &[Entry],
@@ -353,7 +394,7 @@ impl Resolver<'_> {
     }
 
     /// Resolves a list of names to sorted indexes; `None` if any is bad.
-    fn lookup_all(
+    pub(crate) fn lookup_all(
         &mut self,
         names: &Names,
         known: &[Entry],
@@ -427,25 +468,7 @@ impl Resolver<'_> {
                 "'rationale' is empty; say why the rule exists".into(),
             );
         }
-        let domains = self.scope(
-            &raw.scope.domains,
-            &raw.scope.domains_except,
-            &taxonomy.domains,
-            "domain",
-            "domains",
-            &subject,
-        );
-        let behavior_entries: Vec<Entry> =
-            taxonomy.behaviors.iter().map(|b| b.entry.clone()).collect();
-        let behaviors = self.scope(
-            &raw.scope.behaviors,
-            &raw.scope.behaviors_except,
-            &behavior_entries,
-            "behavior",
-            "behaviors",
-            &subject,
-        );
-        let matches = self.matches(raw, taxonomy, &subject);
+        let when = self.condition(&raw.scope, &raw.matches, taxonomy, &subject);
         let kind = self.kind(raw, taxonomy, &subject);
         if self.errors.len() > errors_before {
             return None;
@@ -453,17 +476,104 @@ impl Resolver<'_> {
         Some(Rule {
             id: raw.id.value.clone().into(),
             kind: kind?,
-            rationale: raw
-                .rationale
-                .value
-                .split_whitespace()
-                .collect::<Vec<_>>()
-                .join(" ")
-                .into(),
+            rationale: collapse_whitespace(&raw.rationale.value).into(),
+            when: when?,
+        })
+    }
+
+    /// Resolves a scope and a match into the exact scenarios they cover.
+    fn condition(
+        &mut self,
+        scope: &RawScope,
+        matches: &Option<Spanned<IndexMap<Spanned<String>, Names>>>,
+        taxonomy: &Taxonomy,
+        subject: &str,
+    ) -> Option<Condition> {
+        let domains = self.scope(
+            &scope.domains,
+            &scope.domains_except,
+            &taxonomy.domains,
+            "domain",
+            "domains",
+            subject,
+        );
+        let behavior_entries: Vec<Entry> =
+            taxonomy.behaviors.iter().map(|b| b.entry.clone()).collect();
+        let behaviors = self.scope(
+            &scope.behaviors,
+            &scope.behaviors_except,
+            &behavior_entries,
+            "behavior",
+            "behaviors",
+            subject,
+        );
+        let matches = self.matches(matches, taxonomy, subject);
+        Some(Condition {
             domains: domains?.into(),
             behaviors: behaviors?.into(),
             matches: matches?.into(),
         })
+    }
+
+    fn outcomes(
+        &mut self,
+        raw: &RawTaxonomy,
+        taxonomy: &Taxonomy,
+    ) -> (Vec<OutcomeRow>, Vec<Position>) {
+        if raw.decisions.is_some() && raw.outcomes.is_empty() {
+            let at = raw.decisions.as_ref().map(Position::from).expect("checked");
+            self.report(
+                at,
+                None,
+                "'decisions' are listed but 'outcomes' is missing or empty; add the outcome table"
+                    .into(),
+            );
+        }
+        if raw.decisions.is_none() && !raw.outcomes.is_empty() {
+            let at = Position::from(&raw.outcomes[0].id);
+            self.report(
+                at,
+                None,
+                "'outcomes' needs a 'decisions' list to choose from".into(),
+            );
+            return (Vec::new(), Vec::new());
+        }
+        let mut rows = Vec::new();
+        let mut positions = Vec::new();
+        for (i, row) in raw.outcomes.iter().enumerate() {
+            let subject = format!("outcome '{}'", row.id.value);
+            self.check_id(&row.id, "outcome", IdStyle::Kebab);
+            if let Some(first) = raw.outcomes[..i]
+                .iter()
+                .find(|earlier| earlier.id.value == row.id.value)
+            {
+                let line = first.id.referenced.line();
+                self.report(
+                    (&row.id).into(),
+                    Some(subject.clone()),
+                    format!("duplicate id; first defined at line {line}"),
+                );
+            }
+            if row.rationale.value.trim().is_empty() {
+                self.report(
+                    (&row.rationale).into(),
+                    Some(subject.clone()),
+                    "'rationale' is empty; say why the row decides this".into(),
+                );
+            }
+            let decision = self.lookup(&row.decision, &taxonomy.decisions, "decision", &subject);
+            let when = self.condition(&row.scope, &row.matches, taxonomy, &subject);
+            if let (Some(decision), Some(when)) = (decision, when) {
+                rows.push(OutcomeRow {
+                    id: row.id.value.clone().into(),
+                    decision,
+                    rationale: collapse_whitespace(&row.rationale.value).into(),
+                    when,
+                });
+                positions.push((&row.id).into());
+            }
+        }
+        (rows, positions)
     }
 
     /// A scope list: the named entries, every entry but the named ones, or
@@ -499,11 +609,11 @@ impl Resolver<'_> {
 
     fn matches(
         &mut self,
-        raw: &RawRule,
+        matches: &Option<Spanned<IndexMap<Spanned<String>, Names>>>,
         taxonomy: &Taxonomy,
         subject: &str,
     ) -> Option<Vec<AxisMatch>> {
-        let Some(map) = &raw.matches else {
+        let Some(map) = matches else {
             return Some(Vec::new());
         };
         if map.value.is_empty() {
@@ -625,6 +735,11 @@ impl Resolver<'_> {
     }
 }
 
+/// Folded YAML (`>-`) keeps single spaces; this also drops doubled ones.
+fn collapse_whitespace(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 fn key_entry(id: &'static str) -> Entry {
     Entry {
         id: id.into(),
@@ -681,7 +796,7 @@ const RESERVED_AXIS_IDS: &[&str] = &[
 ];
 
 #[derive(Clone, Copy)]
-enum IdStyle {
+pub(crate) enum IdStyle {
     /// `snake_case`: domains, behaviors, axes, bins (they become Rust names).
     Snake,
     /// `kebab-case`: rule ids.

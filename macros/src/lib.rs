@@ -29,18 +29,12 @@ fn expand(file: &str) -> String {
             "taxonomy file '{file}' not found in the crate root or any directory above it"
         ));
     };
-    let source = match std::fs::read_to_string(&absolute) {
-        Ok(source) => source,
-        Err(error) => return compile_error(&format!("{file}: cannot read: {error}")),
-    };
-    let report = coverage_core::check(file, &source);
+    let report = coverage_core::check_file(file, &absolute);
     let errors: Vec<_> = report.errors().cloned().collect();
     let mut code = coverage_core::emit_errors(&errors);
     // With only rule errors the types still expand, so the caller sees the
     // real problems rather than a cascade of missing names.
-    if let Some(taxonomy) = &report.taxonomy {
-        code += &coverage_core::emit_rust(taxonomy, &report.hash, file, &absolute);
-    }
+    code += &coverage_core::emit_rust(&report, file).unwrap_or_default();
     code
 }
 

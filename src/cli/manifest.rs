@@ -5,7 +5,7 @@ use std::io::Write;
 use clap::Args;
 use comfy_table::{Cell, CellAlignment, Table, presets};
 
-use crate::manifest::Manifest;
+use crate::contract::manifest::Manifest;
 use crate::taxonomy::{Behavior, Domain};
 use crate::{Coverage, DEFAULT_SEED, Selection};
 

@@ -1,6 +1,8 @@
 //! The `coverage` command line: one type per subcommand, each with `exec`.
 
 mod manifest;
+mod show;
+mod validate;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -28,12 +30,16 @@ pub struct App {
 #[derive(Debug, Subcommand)]
 enum Command {
     Manifest(manifest::ManifestArgs),
+    Show(show::ShowArgs),
+    Validate(validate::ValidateArgs),
 }
 
 impl Command {
     fn exec(self, out: &mut dyn Write) -> anyhow::Result<()> {
         match self {
             Self::Manifest(args) => args.exec(out),
+            Self::Show(args) => args.exec(out),
+            Self::Validate(args) => args.exec(out),
         }
     }
 }
@@ -49,10 +55,23 @@ pub fn main() -> ExitCode {
         Err(error) if is_broken_pipe(&error) => ExitCode::from(exit::SUCCESS),
         Err(error) => {
             eprintln!("error: {error:#}");
-            ExitCode::from(exit::FAILURE)
+            let usage = error.downcast_ref::<UsageError>().is_some();
+            ExitCode::from(if usage { exit::USAGE } else { exit::FAILURE })
         }
     }
 }
+
+/// The user named something invalid: reported with exit code 2.
+#[derive(Debug)]
+pub struct UsageError(pub String);
+
+impl std::fmt::Display for UsageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UsageError {}
 
 fn is_broken_pipe(error: &anyhow::Error) -> bool {
     error

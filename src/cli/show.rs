@@ -1,0 +1,130 @@
+//! `coverage show`: one scenario's conversation and golden, for reviewers.
+
+use std::io::Write;
+
+use anyhow::bail;
+use clap::Args;
+
+use crate::contract::dataset::Role;
+use crate::contract::golden::Constraint;
+use crate::generate::{Generated, generate, pair_dataset_id};
+use crate::taxonomy::Scenario;
+use crate::{Coverage, DEFAULT_SEED};
+
+/// Print one scenario's conversation and golden entry.
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// The scenario, e.g. checkout_payments.multi_turn.high.soft.low_stock.near_limit
+    #[arg(value_name = "SCENARIO_ID")]
+    scenario: Scenario,
+    /// Seed for phrasing choices; recorded in datasets.
+    #[arg(long, default_value_t = DEFAULT_SEED)]
+    seed: u64,
+    /// Print {conversation, golden} as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+impl ShowArgs {
+    pub fn exec(self, out: &mut dyn Write) -> anyhow::Result<()> {
+        if let Some(rule) = Coverage::evaluate(self.seed).fate(&self.scenario) {
+            bail!(super::UsageError(format!(
+                "scenario '{}' is excluded by rule '{}' (seed {}): {}",
+                self.scenario, rule.id, self.seed, rule.rationale
+            )));
+        }
+        let generated = generate(&self.scenario, self.seed, &pair_dataset_id(&self.scenario));
+        if self.json {
+            let both = serde_json::json!({"conversation": generated.conversation, "golden": generated.golden});
+            serde_json::to_writer_pretty(&mut *out, &both)?;
+            writeln!(out)?;
+        } else {
+            write!(out, "{}", render(&self.scenario, self.seed, &generated))?;
+        }
+        Ok(())
+    }
+}
+
+/// The conversation and golden as plain text.
+pub fn render(scenario: &Scenario, seed: u64, generated: &Generated) -> String {
+    let Generated {
+        conversation,
+        golden,
+    } = generated;
+    let mut text = format!(
+        "{}  (seed {seed})\n{} · {} ({})\nprice {} · brand {} · {} · {}\n\n",
+        scenario,
+        scenario.domain.label(),
+        scenario.behavior.label(),
+        conversation.difficulty,
+        scenario.price_sensitivity,
+        scenario.brand_bias,
+        scenario.availability,
+        scenario.policy_boundary
+    );
+    for (i, turn) in conversation.turns.iter().enumerate() {
+        let who = match turn.role {
+            Role::User => "user",
+            Role::Assistant => "assistant",
+        };
+        let content = turn.content.replace('\n', "\n                ");
+        text += &format!("[{i}] {who:>9}:  {content}\n");
+    }
+    text += &format!(
+        "[{}] assistant:  (reply under test)\n\n",
+        conversation.turns.len()
+    );
+    text += &format!(
+        "Final outcome: {} — {}\n",
+        golden.final_outcome.decision, golden.final_outcome.rationale
+    );
+    text += "Expected turns:\n";
+    for expected in &golden.expected_turns {
+        text += &format!(
+            "  turn {}: {} — {}\n",
+            expected.turn,
+            serde_plain(&expected.expect),
+            expected.detail
+        );
+    }
+    text += "Constraints:\n";
+    for constraint in &golden.constraints {
+        text += &format!("  - {}\n", describe(constraint));
+    }
+    let flags = &golden.policy_flags;
+    text += &format!(
+        "Policy flags: boundary {}, requires_disclosure {}, must_refuse {}, must_escalate {}, trap {}\n",
+        flags.boundary,
+        flags.requires_disclosure,
+        flags.must_refuse,
+        flags.must_escalate,
+        flags.trap.as_deref().unwrap_or("none")
+    );
+    text
+}
+
+fn serde_plain<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+fn describe(constraint: &Constraint) -> String {
+    match constraint {
+        Constraint::MaxPrice { amount, currency } => format!("max_price {amount:.2} {currency}"),
+        Constraint::BrandExclusive { brand } => format!("brand_exclusive {brand}"),
+        Constraint::BrandPreferred { brand } => format!("brand_preferred {brand}"),
+        Constraint::MustDisclose { topic } => format!("must_disclose {}", serde_plain(topic)),
+        Constraint::MustNotPromise { what } => format!("must_not_promise {what}"),
+        Constraint::PolicyLimit {
+            policy,
+            limit,
+            value,
+            unit,
+        } => format!("policy_limit {policy}: {value} of {limit} {unit}"),
+        Constraint::MustClarify => "must_clarify".into(),
+        Constraint::MustRefuse { trap } => format!("must_refuse {trap}"),
+        Constraint::MustEscalate => "must_escalate".into(),
+    }
+}
