@@ -19,6 +19,6 @@ pub mod validate;
 pub use coverage::{Coverage, Excluded, Selection};
 pub use coverage_core::{DEFAULT_SEED, TaxonomyEnum, UnknownId};
 pub use taxonomy::{
-    Availability, Behavior, BrandBias, Difficulty, Domain, PolicyBoundary, PriceSensitivity,
-    Scenario,
+    Availability, Behavior, BrandBias, Decision, Difficulty, Domain, PolicyBoundary,
+    PriceSensitivity, Scenario,
 };

@@ -28,7 +28,7 @@ fn copy_tree(from: &Path, to: &Path) {
 fn workspace_copy() -> PathBuf {
     let work = root().join("target/rebuild-test/work");
     let _ = std::fs::remove_dir_all(&work);
-    for dir in ["src", "core", "macros", "taxonomy"] {
+    for dir in ["src", "core", "macros", "taxonomy", "schemas"] {
         copy_tree(&root().join(dir), &work.join(dir));
     }
     for file in ["Cargo.toml", "Cargo.lock", "build.rs"] {
@@ -55,7 +55,24 @@ fn build(work: &Path) -> (bool, String) {
     )
 }
 
-/// The 1-based line of the last line containing `needle` (edits append).
+/// `yaml` with `rule` added at the end of its `rules:` list, which is
+/// followed by a blank line and the (commented) `decisions:` section.
+fn with_rule(yaml: &str, rule: &str) -> String {
+    let decisions = yaml
+        .find("\ndecisions:")
+        .expect("the taxonomy has a decisions section");
+    let end_of_rules = yaml[..decisions]
+        .rfind("\n\n")
+        .expect("a blank line ends the rules");
+    format!(
+        "{}{}{}",
+        &yaml[..end_of_rules],
+        rule.trim_end(),
+        &yaml[end_of_rules..]
+    )
+}
+
+/// The 1-based line of the last line containing `needle` (edits add at the end).
 fn last_line_of(text: &str, needle: &str) -> usize {
     let lines: Vec<&str> = text.lines().collect();
     lines
@@ -81,7 +98,7 @@ fn breaking_the_taxonomy_fails_the_build_and_undoing_it_mends_it() {
     let edits: [(&str, String, &str, &str); 3] = [
         (
             "a rule that repeats an earlier exclusion",
-            original.clone() + repeat_rule,
+            with_rule(&original, repeat_rule),
             "repeat-irrelevance",
             "rule 'repeat-irrelevance': every scenario it matches was already removed by 'business-irrelevance'",
         ),
@@ -97,10 +114,12 @@ fn breaking_the_taxonomy_fails_the_build_and_undoing_it_mends_it() {
         ),
         (
             "a second rule with an existing id",
-            original.clone()
-                + &repeat_rule
+            with_rule(
+                &original,
+                &repeat_rule
                     .replace("repeat-irrelevance", "low-risk-cap")
                     .replace("trust_safety_fraud", "cart_management"),
+            ),
             "low-risk-cap",
             "rule 'low-risk-cap': duplicate id; first defined at line",
         ),

@@ -4,8 +4,12 @@
 mod cli_manifest;
 // trybuild: bad taxonomies fail to compile with `file:line` and the rule.
 mod compile_fail;
+// Schemas, `coverage validate` and `coverage show`.
+mod documents;
 // Each rule's counts before and after, the spec totals, cap properties.
 mod engine_rules;
+// The conversation generator over every kept scenario.
+mod generation;
 // Editing the real taxonomy breaks `cargo build`; undoing the edit mends it.
 mod rebuild;
 // Scenario ids: stable across runs, seeds, reorders and appends.

@@ -1,0 +1,245 @@
+//! Schemas and `coverage validate` / `coverage show` as a user runs them:
+//! version-1 documents still validate, corrupted documents are reported
+//! with their JSON pointers.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use coverage::assemble::{INITIAL_VERSION, assemble};
+use coverage::validate::{Kind, Schemas};
+use coverage::{Coverage, Domain, Selection};
+use serde_json::{Value, json};
+
+use crate::support::fixture;
+
+fn coverage() -> Command {
+    Command::cargo_bin("coverage").unwrap()
+}
+
+fn read(path: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+fn v1(name: &str) -> PathBuf {
+    fixture(&format!("documents/v1/{name}"))
+}
+
+#[test]
+fn version_1_documents_validate_under_versions_1_and_2() {
+    let schemas = Schemas::load();
+    for (file, kind) in [
+        ("support_v1.dataset.json", Kind::Dataset),
+        ("support_v1.golden.json", Kind::Golden),
+        ("legacy_no_version.dataset.json", Kind::Dataset),
+        ("legacy_no_version.golden.json", Kind::Golden),
+    ] {
+        let document = read(&v1(file));
+        for version in [1, 2] {
+            let problems = schemas.check(kind, version, &document);
+            assert!(problems.is_empty(), "{file} under v{version}: {problems:?}");
+        }
+    }
+}
+
+#[test]
+fn schema_2_accepts_mixed_and_lists_of_difficulties_but_schema_1_does_not() {
+    let schemas = Schemas::load();
+    let mut document = read(&v1("support_v1.dataset.json"));
+    document["metadata"]["difficulty"] = json!("mixed");
+    assert!(
+        !schemas.check(Kind::Dataset, 1, &document).is_empty(),
+        "v1 has one difficulty"
+    );
+    assert!(
+        !schemas.check(Kind::Dataset, 2, &document).is_empty(),
+        "a v1 document stays single-difficulty"
+    );
+    let selection = Selection::new([Domain::CartManagement], []);
+    let (mut dataset, _) = assemble(
+        "commerce.cart_management.combined",
+        Coverage::evaluate(42).kept(&selection),
+        42,
+        INITIAL_VERSION,
+    );
+    let mut value = serde_json::to_value(&dataset).unwrap();
+    assert_eq!(value["metadata"]["difficulty"], "mixed");
+    assert!(schemas.check(Kind::Dataset, 2, &value).is_empty());
+    value["metadata"]["difficulty"] = json!(["easy", "medium", "hard"]);
+    assert!(schemas.check(Kind::Dataset, 2, &value).is_empty());
+    value["metadata"]["difficulty"] = json!(["easy", "extreme"]);
+    assert!(!schemas.check(Kind::Dataset, 2, &value).is_empty());
+    dataset.conversations.truncate(1);
+}
+
+#[test]
+fn a_schema_2_golden_entry_needs_constraints_and_policy_flags() {
+    let schemas = Schemas::load();
+    let selection = Selection::new([Domain::CartManagement], []);
+    let (_, golden) = assemble(
+        "commerce.cart_management.combined",
+        Coverage::evaluate(42).kept(&selection),
+        42,
+        INITIAL_VERSION,
+    );
+    let mut value = serde_json::to_value(&golden).unwrap();
+    value["entries"][3]
+        .as_object_mut()
+        .unwrap()
+        .remove("policy_flags");
+    let problems = schemas.check(Kind::Golden, 2, &value);
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert_eq!(problems[0].0, "/entries/3");
+    assert!(problems[0].1.contains("policy_flags"), "{problems:?}");
+}
+
+/// A generated dataset and golden written to `dir`.
+fn write_pair(dir: &Path) -> (PathBuf, PathBuf) {
+    let selection = Selection::new([Domain::CheckoutPayments], []);
+    let (dataset, golden) = assemble(
+        "commerce.checkout_payments.combined",
+        Coverage::evaluate(42).kept(&selection),
+        42,
+        INITIAL_VERSION,
+    );
+    let d = dir.join("checkout.dataset.json");
+    let g = dir.join("checkout.golden.json");
+    std::fs::write(&d, serde_json::to_string_pretty(&dataset).unwrap()).unwrap();
+    std::fs::write(&g, serde_json::to_string_pretty(&golden).unwrap()).unwrap();
+    (d, g)
+}
+
+#[test]
+fn validate_passes_generated_and_version_1_documents() {
+    let dir = tempfile::tempdir().unwrap();
+    write_pair(dir.path());
+    for path in [dir.path().to_path_buf(), fixture("documents/v1")] {
+        let output = coverage().arg("validate").arg(&path).output().unwrap();
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            output.status.success(),
+            "{stdout}{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(stdout.ends_with("files valid\n"), "{stdout}");
+    }
+}
+
+#[test]
+fn validate_reports_every_planted_problem_with_its_pointer() {
+    let dir = tempfile::tempdir().unwrap();
+    let (d, g) = write_pair(dir.path());
+    let mut dataset = read(&d);
+    let mut golden = read(&g);
+    dataset["conversations"][2]
+        .as_object_mut()
+        .unwrap()
+        .remove("scenario_id"); // missing field
+    dataset["conversations"][4]["turns"][0]["role"] = json!("bot"); // bad enum value
+    dataset["metadata"]["seed"] = json!("forty-two"); // wrong type
+    golden["entries"][7]["conversation_id"] = json!("no.such.conversation"); // orphan entry
+    std::fs::write(&d, serde_json::to_string_pretty(&dataset).unwrap()).unwrap();
+    std::fs::write(&g, serde_json::to_string_pretty(&golden).unwrap()).unwrap();
+
+    let output = coverage().arg("validate").arg(dir.path()).output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let orphaned = golden["entries"][7]["scenario_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let d = d.display();
+    let g = g.display();
+    for expected in [
+        format!("{d}: /conversations/2: \"scenario_id\" is a required property"),
+        format!("{d}: /conversations/4/turns/0/role: \"bot\" is not one of"),
+        format!("{d}: /metadata/seed: \"forty-two\" is not of type \"integer\""),
+        format!(
+            "{g}: /entries/7/conversation_id: orphan entry: the dataset has no conversation 'no.such.conversation'"
+        ),
+        format!("{d}: /conversations/7: conversation '{orphaned}' has no entry in {g}"),
+    ] {
+        assert!(
+            stdout.contains(&expected),
+            "missing {expected:?} in:\n{stdout}"
+        );
+    }
+    assert!(
+        String::from_utf8(output.stderr)
+            .unwrap()
+            .contains("5 problems in 2 files")
+    );
+}
+
+#[test]
+fn validate_rejects_a_missing_path_with_exit_code_2() {
+    let output = coverage()
+        .args(["validate", "no/such/dir"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        String::from_utf8(output.stderr)
+            .unwrap()
+            .contains("no such file or directory: no/such/dir")
+    );
+}
+
+#[test]
+fn show_reads_like_a_conversation_with_the_concrete_values() {
+    let id = "checkout_payments.multi_turn.high.soft.low_stock.near_limit";
+    let output = coverage().args(["show", id]).output().unwrap();
+    assert!(output.status.success());
+    let text = String::from_utf8(output.stdout).unwrap();
+    for needle in [
+        "$226.85",
+        "35%",
+        "Aria",
+        "only 3 left",
+        "$1,980.00",
+        "$2,000.00",
+        "Final outcome: fulfill_with_disclosure",
+        "must_disclose policy_limit",
+    ] {
+        assert!(text.contains(needle), "missing {needle:?} in:\n{text}");
+    }
+    let json = coverage()
+        .args(["show", id, "--json", "--seed", "7"])
+        .output()
+        .unwrap();
+    let value: Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(value["conversation"]["scenario_id"], id);
+    assert_eq!(
+        value["golden"]["final_outcome"]["decision"],
+        "fulfill_with_disclosure"
+    );
+}
+
+#[test]
+fn show_refuses_excluded_and_malformed_scenarios_with_exit_code_2() {
+    let output = coverage()
+        .args([
+            "show",
+            "cart_management.happy_path.low.soft.in_stock.within_policy",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        String::from_utf8(output.stderr)
+            .unwrap()
+            .contains("excluded by rule 'redundancy-reduction'")
+    );
+    let output = coverage()
+        .args([
+            "show",
+            "cart_management.happy_path.cheap.none.in_stock.within_policy",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.contains("unknown price_sensitivity 'cheap'; valid: low, medium, high"),
+        "{stderr}"
+    );
+}
