@@ -78,3 +78,85 @@ fn the_only_warning_of_the_default_taxonomy_is_the_non_binding_skew_control() {
         "{warnings:?}"
     );
 }
+
+/// Checks a copy of the default taxonomy after editing it and its fixtures;
+/// returns every rendered diagnostic.
+fn check_edited(
+    edit_taxonomy: impl Fn(&str) -> String,
+    edit_fixtures: impl Fn(&str) -> String,
+) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let root = crate::support::root();
+    let taxonomy = std::fs::read_to_string(root.join("taxonomy/commerce/v1.yaml")).unwrap();
+    let fixtures =
+        std::fs::read_to_string(root.join("taxonomy/commerce/v1/fixtures.yaml")).unwrap();
+    std::fs::create_dir_all(dir.path().join("v1")).unwrap();
+    std::fs::write(dir.path().join("v1.yaml"), edit_taxonomy(&taxonomy)).unwrap();
+    std::fs::write(
+        dir.path().join("v1/fixtures.yaml"),
+        edit_fixtures(&fixtures),
+    )
+    .unwrap();
+    let report =
+        coverage_core::check_file("taxonomy/commerce/v1.yaml", &dir.path().join("v1.yaml"));
+    lines(&report.errors().cloned().collect::<Vec<_>>())
+}
+
+fn unchanged(text: &str) -> String {
+    text.to_owned()
+}
+
+#[test]
+fn a_template_slot_the_generator_does_not_fill_fails_with_file_line_and_slot() {
+    let errors = check_edited(unchanged, |f| {
+        f.replace("Any brand is fine.", "Any {colour} brand is fine.")
+    });
+    assert_eq!(
+        errors,
+        "taxonomy/commerce/v1/fixtures.yaml:37:9: clauses.brand_bias.none: unknown slot '{colour}'; the generator fills: \
+         item, item_kind, brand, list_price, budget, saving, units, restock_weeks, policy_name, policy_value, policy_limit, \
+         price_clause, brand_clause\n"
+    );
+}
+
+#[test]
+fn fixtures_must_cover_every_domain_availability_and_policy_bin() {
+    let errors = check_edited(unchanged, |f| {
+        f.replace("      values: { within_policy: 3, near_limit: 13, out_of_policy: 21 }", "      values: { within_policy: 3, near_limit: 15, out_of_policy: 21 }")
+            .replace("      - { name: \"Lumo 27-inch 4K monitor\", kind: monitor, brand: Lumo, list_price: 349.00, stock: 0, restock_weeks: 3 }\n", "")
+    });
+    assert!(
+        errors.contains("value 15 for 'near_limit' contradicts the limit 14"),
+        "{errors}"
+    );
+    assert!(
+        errors.contains("domain 'product_discovery_search': has no item that is backorder"),
+        "{errors}"
+    );
+}
+
+#[test]
+fn the_outcome_table_must_have_no_gap_and_no_clash() {
+    let gap = check_edited(
+        |t| {
+            t.replace("  - id: otherwise\n    decision: fulfill\n    rationale: Within policy and obtainable.\n", "")
+        },
+        |f| {
+            f.replace("  otherwise: \"Within the {policy_name} and available: complete the request within {budget}.\"\n", "")
+        },
+    );
+    assert!(
+        gap.contains("outcomes: the table has a gap: 1512 scenarios match no row, e.g. 'product_discovery_search.happy_path.low.none.in_stock.within_policy'"),
+        "{gap}"
+    );
+    let clash = check_edited(
+        |t| {
+            t.replace("  - id: otherwise\n", "  - id: stock-again\n    decision: fulfill\n    match:\n      availability: [out_of_stock]\n    rationale: Clashes with out-of-stock.\n  - id: otherwise\n")
+        },
+        unchanged,
+    );
+    assert!(
+        clash.contains("outcome 'stock-again': decides no scenario: every scenario it matches is already decided by 'sensitive-out-of-policy', 'out-of-policy', 'out-of-stock' (a clash)"),
+        "{clash}"
+    );
+}
