@@ -137,10 +137,15 @@ fn analyse_outcomes(
         let message = if matched.is_empty() {
             "matches no scenario at all; check its scope and match".to_owned()
         } else {
-            let earlier: Vec<String> = rows[..index]
+            let mut deciders: Vec<usize> = matched
                 .iter()
-                .filter(|r| matched.iter().any(|s| r.when.matches(s)))
-                .map(|r| format!("'{}'", r.id))
+                .filter_map(|s| rows[..index].iter().position(|r| r.when.matches(s)))
+                .collect();
+            deciders.sort_unstable();
+            deciders.dedup();
+            let earlier: Vec<String> = deciders
+                .iter()
+                .map(|&r| format!("'{}'", rows[r].id))
                 .collect();
             format!(
                 "decides no scenario: every scenario it matches is already decided by {} (a clash)",
