@@ -1,10 +1,14 @@
-//! Collating generated conversations into one dataset and its golden.
+//! Collating generated conversations into one in-memory dataset and its
+//! golden: the same documents `coverage generate` streams to disk, for
+//! library users and tests.
 
 use crate::contract::SCHEMA_VERSION;
-use crate::contract::dataset::{Dataset, DatasetDifficulty, DatasetMetadata};
-use crate::contract::golden::{Golden, GoldenMetadata};
+use crate::contract::dataset::Dataset;
+use crate::contract::golden::Golden;
 use crate::generate::generate;
-use crate::taxonomy::{self, Behavior, Domain, Scenario};
+use crate::output::body::LineHasher;
+use crate::output::run::{Versioning, dataset_metadata, golden_metadata, scenarios_hash};
+use crate::taxonomy::Scenario;
 
 /// The first version of any dataset.
 pub const INITIAL_VERSION: &str = "1.0.0";
@@ -27,41 +31,34 @@ pub fn assemble(
             (generated.conversation, generated.golden)
         })
         .unzip();
-    let mut domains: Vec<Domain> = scenarios.iter().map(|s| s.domain).collect();
-    domains.dedup();
-    domains.sort_unstable();
-    domains.dedup();
-    let mut behaviors: Vec<Behavior> = scenarios.iter().map(|s| s.behavior).collect();
-    behaviors.sort_unstable();
-    behaviors.dedup();
+    let mut dataset_hash = LineHasher::default();
+    let mut golden_hash = LineHasher::default();
+    for (conversation, entry) in conversations.iter().zip(&entries) {
+        dataset_hash.add(&serde_json::to_string(conversation).expect("serializable"));
+        golden_hash.add(&serde_json::to_string(entry).expect("serializable"));
+    }
+    let versioning = Versioning::first(version);
     let dataset = Dataset {
         schema_version: SCHEMA_VERSION,
-        metadata: DatasetMetadata {
-            dataset_id: dataset_id.to_owned(),
-            version: version.to_owned(),
-            vertical: taxonomy::VERTICAL.to_owned(),
-            difficulty: DatasetDifficulty::of(scenarios.iter().map(|s| s.behavior.difficulty())),
+        metadata: dataset_metadata(
+            dataset_id,
+            &scenarios,
             seed,
-            taxonomy_version: taxonomy::VERSION.to_owned(),
-            taxonomy_hash: taxonomy::HASH.to_owned(),
-            fixtures_hash: taxonomy::FIXTURES_HASH.to_owned(),
-            domains,
-            behaviors,
-            conversation_count: conversations.len(),
-        },
+            dataset_hash.finish(),
+            scenarios_hash(&scenarios),
+            &versioning,
+        ),
         conversations,
     };
     let golden = Golden {
         schema_version: SCHEMA_VERSION,
-        metadata: GoldenMetadata {
-            dataset_id: dataset_id.to_owned(),
-            version: version.to_owned(),
-            vertical: taxonomy::VERTICAL.to_owned(),
+        metadata: golden_metadata(
+            dataset_id,
+            scenarios.len(),
             seed,
-            taxonomy_version: taxonomy::VERSION.to_owned(),
-            taxonomy_hash: taxonomy::HASH.to_owned(),
-            entry_count: entries.len(),
-        },
+            golden_hash.finish(),
+            &versioning,
+        ),
         entries,
     };
     (dataset, golden)

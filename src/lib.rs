@@ -13,6 +13,7 @@ pub mod cli;
 pub mod contract;
 mod coverage;
 pub mod generate;
+pub mod output;
 pub mod taxonomy;
 pub mod validate;
 

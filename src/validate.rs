@@ -93,6 +93,14 @@ impl Schemas {
     }
 }
 
+/// The file names `coverage validate` looks for in directories.
+const DOCUMENT_SUFFIXES: [&str; 4] = [
+    ".dataset.json",
+    ".golden.json",
+    ".dataset.jsonl",
+    ".golden.jsonl",
+];
+
 /// A document read from disk.
 struct Document {
     file: String,
@@ -145,7 +153,10 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
             .unwrap_or_default();
         if path.is_dir() {
             collect(&path, out);
-        } else if name.ends_with(".dataset.json") || name.ends_with(".golden.json") {
+        } else if DOCUMENT_SUFFIXES
+            .iter()
+            .any(|suffix| name.ends_with(suffix))
+        {
             out.push(path);
         }
     }
@@ -159,8 +170,27 @@ fn read(path: &Path) -> Result<Document, Problem> {
         message,
     };
     let text = std::fs::read_to_string(path).map_err(|e| problem(format!("cannot read: {e}")))?;
-    let value: Value =
-        serde_json::from_str(&text).map_err(|e| problem(format!("not valid JSON: {e}")))?;
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
+    let value: Value = if name.ends_with(".jsonl") {
+        let key = match (
+            name.ends_with(".dataset.jsonl"),
+            name.ends_with(".golden.jsonl"),
+        ) {
+            (true, _) => "conversations",
+            (_, true) => "entries",
+            _ => {
+                return Err(problem(
+                    "a JSON Lines file must be named *.dataset.jsonl or *.golden.jsonl".into(),
+                ));
+            }
+        };
+        from_json_lines(&text, key).map_err(problem)?
+    } else {
+        serde_json::from_str(&text).map_err(|e| problem(format!("not valid JSON: {e}")))?
+    };
     let kind = match (value.get("conversations"), value.get("entries")) {
         (Some(_), None) => Kind::Dataset,
         (None, Some(_)) => Kind::Golden,
@@ -176,6 +206,31 @@ fn read(path: &Path) -> Result<Document, Problem> {
         kind,
         value,
     })
+}
+
+/// A JSON Lines document (a header line with `schema_version` and
+/// `metadata`, then one item per line) as the equivalent JSON document, so
+/// pointers read the same in both formats.
+fn from_json_lines(text: &str, key: &str) -> Result<Value, String> {
+    let mut lines = text
+        .lines()
+        .enumerate()
+        .filter(|(_, line)| !line.trim().is_empty());
+    let (_, header) = lines.next().ok_or("empty file; expected a header line")?;
+    let mut document: Value =
+        serde_json::from_str(header).map_err(|e| format!("line 1: not valid JSON: {e}"))?;
+    let mut items = Vec::new();
+    for (number, line) in lines {
+        items.push(
+            serde_json::from_str::<Value>(line)
+                .map_err(|e| format!("line {}: not valid JSON: {e}", number + 1))?,
+        );
+    }
+    document
+        .as_object_mut()
+        .ok_or("line 1: the header is not a JSON object")?
+        .insert(key.to_owned(), Value::Array(items));
+    Ok(document)
 }
 
 fn schema_problems(schemas: &Schemas, document: &Document) -> Vec<Problem> {

@@ -8,6 +8,8 @@ mod compile_fail;
 mod documents;
 // Each rule's counts before and after, the spec totals, cap properties.
 mod engine_rules;
+// `coverage generate` and `coverage merge` end to end.
+mod generate_cli;
 // The conversation generator over every kept scenario.
 mod generation;
 // Editing the real taxonomy breaks `cargo build`; undoing the edit mends it.

@@ -1,5 +1,6 @@
 //! The `coverage` command line: one type per subcommand, each with `exec`.
 
+mod generate;
 mod manifest;
 mod show;
 mod validate;
@@ -15,8 +16,11 @@ pub mod exit {
     pub const SUCCESS: u8 = 0;
     /// The work failed (I/O, invalid documents found, …).
     pub const FAILURE: u8 = 1;
-    /// The command line named something invalid; nothing was done.
+    /// The command line named something invalid, or the request was refused
+    /// (existing files, an unwritable directory); nothing was written.
     pub const USAGE: u8 = 2;
+    /// Stopped by Ctrl-C or SIGTERM; finished files are whole.
+    pub const INTERRUPTED: u8 = 130;
 }
 
 /// Evaluation datasets for shopping assistants with provably complete coverage.
@@ -29,6 +33,8 @@ pub struct App {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    Generate(generate::GenerateArgs),
+    Merge(generate::MergeArgs),
     Manifest(manifest::ManifestArgs),
     Show(show::ShowArgs),
     Validate(validate::ValidateArgs),
@@ -37,6 +43,8 @@ enum Command {
 impl Command {
     fn exec(self, out: &mut dyn Write) -> anyhow::Result<()> {
         match self {
+            Self::Generate(args) => args.exec(out),
+            Self::Merge(args) => args.exec(out),
             Self::Manifest(args) => args.exec(out),
             Self::Show(args) => args.exec(out),
             Self::Validate(args) => args.exec(out),
@@ -55,8 +63,14 @@ pub fn main() -> ExitCode {
         Err(error) if is_broken_pipe(&error) => ExitCode::from(exit::SUCCESS),
         Err(error) => {
             eprintln!("error: {error:#}");
-            let usage = error.downcast_ref::<UsageError>().is_some();
-            ExitCode::from(if usage { exit::USAGE } else { exit::FAILURE })
+            let code = if error.downcast_ref::<UsageError>().is_some() {
+                exit::USAGE
+            } else if error.downcast_ref::<Interrupted>().is_some() {
+                exit::INTERRUPTED
+            } else {
+                exit::FAILURE
+            };
+            ExitCode::from(code)
         }
     }
 }
@@ -78,3 +92,17 @@ fn is_broken_pipe(error: &anyhow::Error) -> bool {
         .downcast_ref::<std::io::Error>()
         .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
 }
+
+/// The run was stopped by a signal.
+#[derive(Debug)]
+pub struct Interrupted;
+
+impl std::fmt::Display for Interrupted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "interrupted; files written so far are complete, run again with --resume to finish",
+        )
+    }
+}
+
+impl std::error::Error for Interrupted {}

@@ -29,6 +29,17 @@ pub struct DatasetMetadata {
     pub domains: Vec<Domain>,
     pub behaviors: Vec<Behavior>,
     pub conversation_count: usize,
+    /// SHA-256 over the conversations, one compact JSON line each.
+    pub content_hash: String,
+    /// SHA-256 over the scenario ids, one per line: changes exactly when
+    /// the scenario set does.
+    pub scenarios_hash: String,
+    /// The version this one replaced, when a regeneration bumped it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_version: Option<String>,
+    /// The replaced version's `content_hash`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_content_hash: Option<String>,
 }
 
 /// A dataset's difficulty: its conversations' one difficulty, or `"mixed"`.

@@ -22,6 +22,8 @@ pub struct GoldenMetadata {
     pub taxonomy_version: String,
     pub taxonomy_hash: String,
     pub entry_count: usize,
+    /// SHA-256 over the entries, one compact JSON line each.
+    pub content_hash: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

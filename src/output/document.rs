@@ -1,0 +1,197 @@
+//! The bytes of a dataset or golden file: a header holding the metadata,
+//! one line per item, a footer. The same lines in both formats:
+//!
+//! ```text
+//! json:  {                              jsonl: {"schema_version":2,"metadata":{…}}
+//!          "schema_version": 2,                {…conversation…}
+//!          "metadata": { … },                  {…conversation…}
+//!          "conversations": [
+//!            {…conversation…},
+//!            {…conversation…}
+//!          ]
+//!        }
+//! ```
+
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Write};
+use std::path::Path;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use super::body::LineHasher;
+use super::plan::Format;
+use crate::contract::SCHEMA_VERSION;
+
+/// Which of the pair a document is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DocKind {
+    Dataset,
+    Golden,
+}
+
+impl DocKind {
+    /// The key of the item list.
+    pub fn items_key(self) -> &'static str {
+        match self {
+            Self::Dataset => "conversations",
+            Self::Golden => "entries",
+        }
+    }
+}
+
+/// Writes one document line by line.
+pub struct DocWriter<W: Write> {
+    out: W,
+    kind: DocKind,
+    format: Format,
+    items: usize,
+}
+
+impl<W: Write> DocWriter<W> {
+    pub fn begin(
+        mut out: W,
+        kind: DocKind,
+        format: Format,
+        metadata: &impl Serialize,
+    ) -> io::Result<Self> {
+        match format {
+            Format::Json => {
+                let metadata = serde_json::to_string_pretty(metadata).map_err(io::Error::other)?;
+                let metadata = metadata.replace('\n', "\n  ");
+                write!(
+                    out,
+                    "{{\n  \"schema_version\": {SCHEMA_VERSION},\n  \"metadata\": {metadata},\n  \"{}\": [",
+                    kind.items_key()
+                )?;
+            }
+            Format::Jsonl => {
+                let metadata = serde_json::to_string(metadata).map_err(io::Error::other)?;
+                writeln!(
+                    out,
+                    "{{\"schema_version\":{SCHEMA_VERSION},\"metadata\":{metadata}}}"
+                )?;
+            }
+        }
+        Ok(Self {
+            out,
+            kind,
+            format,
+            items: 0,
+        })
+    }
+
+    pub fn line(&mut self, line: &str) -> io::Result<()> {
+        match self.format {
+            Format::Json => {
+                let separator = if self.items == 0 { "\n    " } else { ",\n    " };
+                write!(self.out, "{separator}{line}")?;
+            }
+            Format::Jsonl => writeln!(self.out, "{line}")?,
+        }
+        self.items += 1;
+        Ok(())
+    }
+
+    pub fn finish(mut self) -> io::Result<W> {
+        if self.format == Format::Json {
+            let close = if self.items == 0 {
+                "]\n}\n"
+            } else {
+                "\n  ]\n}\n"
+            };
+            self.out.write_all(close.as_bytes())?;
+        }
+        let _ = self.kind;
+        Ok(self.out)
+    }
+}
+
+/// What an existing document says about itself, and whether its body
+/// matches its own content hash (so it is complete and untouched).
+pub struct Existing {
+    pub metadata: Value,
+    pub body_hash: String,
+}
+
+impl Existing {
+    pub fn field(&self, key: &str) -> Option<&str> {
+        self.metadata.get(key).and_then(Value::as_str)
+    }
+
+    /// The body hashes to what the metadata records.
+    pub fn is_intact(&self) -> bool {
+        self.field("content_hash") == Some(self.body_hash.as_str())
+    }
+}
+
+/// Reads an existing document written by this tool, streaming its body.
+/// `None` when it does not exist or is not in our layout.
+pub fn read_existing(path: &Path, kind: DocKind, format: Format) -> io::Result<Option<Existing>> {
+    let file = match File::open(path) {
+        Ok(file) => file,
+        Err(e)
+            if matches!(
+                e.kind(),
+                io::ErrorKind::NotFound | io::ErrorKind::NotADirectory
+            ) =>
+        {
+            return Ok(None);
+        }
+        Err(e) => return Err(e),
+    };
+    let mut lines = BufReader::new(file).lines();
+    let mut hasher = LineHasher::default();
+    let metadata = match format {
+        Format::Jsonl => {
+            let Some(header) = lines.next().transpose()? else {
+                return Ok(None);
+            };
+            let Ok(header) = serde_json::from_str::<Value>(&header) else {
+                return Ok(None);
+            };
+            for line in lines {
+                hasher.add(&line?);
+            }
+            header.get("metadata").cloned()
+        }
+        Format::Json => {
+            let open = format!("  \"{}\": [", kind.items_key());
+            let mut header = String::new();
+            let mut in_body = false;
+            for line in lines {
+                let line = line?;
+                if in_body {
+                    if line == "  ]" {
+                        break;
+                    }
+                    let item = line.strip_prefix("    ").unwrap_or(&line);
+                    hasher.add(item.strip_suffix(',').unwrap_or(item));
+                } else if line == open {
+                    in_body = true;
+                } else if line.starts_with(&open) {
+                    break; // an empty list: `"…": []`
+                } else {
+                    header.push_str(&line);
+                    header.push('\n');
+                }
+            }
+            let header = header.trim_end().trim_end_matches(',').to_owned() + "}";
+            serde_json::from_str::<Value>(&header)
+                .ok()
+                .and_then(|h| h.get("metadata").cloned())
+        }
+    };
+    Ok(metadata.map(|metadata| Existing {
+        metadata,
+        body_hash: hasher.finish(),
+    }))
+}
+
+/// SHA-256 of a file's bytes.
+pub fn file_hash(path: &Path) -> io::Result<String> {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    io::copy(&mut File::open(path)?, &mut hasher)?;
+    Ok(format!("sha256:{:x}", hasher.finalize()))
+}

@@ -1,0 +1,131 @@
+//! Which files a run writes, where, and which scenarios each holds.
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use crate::coverage::{Coverage, Selection};
+use crate::taxonomy::{Behavior, Domain, Scenario, VERTICAL};
+
+/// The three ways conversations are collated.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Serialize,
+    serde::Deserialize,
+    clap::ValueEnum,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Layout {
+    /// One dataset per (domain, behavior).
+    Split,
+    /// One dataset per domain over its behaviors.
+    Combined,
+    /// One dataset over everything selected.
+    Global,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    /// One JSON document per file.
+    Json,
+    /// A header line, then one conversation (or golden entry) per line.
+    Jsonl,
+}
+
+impl Format {
+    pub fn extension(self) -> &'static str {
+        match self {
+            Self::Json => "json",
+            Self::Jsonl => "jsonl",
+        }
+    }
+}
+
+/// One dataset/golden pair a run writes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OutputFile {
+    pub layout: Layout,
+    pub dataset_id: String,
+    /// Path without the `.dataset.json` / `.golden.json` suffix, relative to
+    /// the output directory, e.g. `commerce/cart_management/happy_path`.
+    pub stem: String,
+    pub domain: Option<Domain>,
+    pub behavior: Option<Behavior>,
+}
+
+impl OutputFile {
+    /// Whether `scenario` belongs in this file.
+    pub fn holds(&self, scenario: &Scenario) -> bool {
+        self.domain.is_none_or(|d| d == scenario.domain)
+            && self.behavior.is_none_or(|b| b == scenario.behavior)
+    }
+
+    pub fn dataset_path(&self, format: Format) -> PathBuf {
+        PathBuf::from(format!("{}.dataset.{}", self.stem, format.extension()))
+    }
+
+    pub fn golden_path(&self, format: Format) -> PathBuf {
+        PathBuf::from(format!("{}.golden.{}", self.stem, format.extension()))
+    }
+
+    /// The kept scenarios of this file, in grid order.
+    pub fn scenarios<'a>(
+        &'a self,
+        coverage: &'a Coverage,
+        selection: &'a Selection,
+    ) -> impl Iterator<Item = Scenario> + 'a {
+        coverage.kept(selection).filter(|s| self.holds(s))
+    }
+}
+
+/// The files of `layouts` for `selection`, in a fixed order: per-behavior
+/// files, then per-domain combined files, then the global file.
+pub fn plan(selection: &Selection, layouts: &[Layout]) -> Vec<OutputFile> {
+    let mut files = Vec::new();
+    if layouts.contains(&Layout::Split) {
+        for &domain in selection.domains() {
+            for &behavior in selection.behaviors() {
+                files.push(OutputFile {
+                    layout: Layout::Split,
+                    dataset_id: format!("{VERTICAL}.{domain}.{behavior}"),
+                    stem: format!("{VERTICAL}/{domain}/{behavior}"),
+                    domain: Some(domain),
+                    behavior: Some(behavior),
+                });
+            }
+        }
+    }
+    if layouts.contains(&Layout::Combined) {
+        for &domain in selection.domains() {
+            files.push(OutputFile {
+                layout: Layout::Combined,
+                dataset_id: format!("{VERTICAL}.{domain}.combined"),
+                stem: format!("{VERTICAL}/{domain}/combined"),
+                domain: Some(domain),
+                behavior: None,
+            });
+        }
+    }
+    if layouts.contains(&Layout::Global) {
+        files.push(OutputFile {
+            layout: Layout::Global,
+            dataset_id: format!("{VERTICAL}.global"),
+            stem: format!("{VERTICAL}/global"),
+            domain: None,
+            behavior: None,
+        });
+    }
+    files
+}
+
+/// Where the selection's manifest goes, relative to the output directory.
+pub fn manifest_path() -> PathBuf {
+    PathBuf::from(format!("{VERTICAL}/manifest.json"))
+}
