@@ -324,6 +324,17 @@ fn four_shards_merged_equal_the_one_machine_run() {
     );
 }
 
+/// A full `coverage generate` running in the background.
+fn spawn_generate(out: &Path) -> Child {
+    std::process::Command::new(assert_cmd::cargo::cargo_bin("coverage"))
+        .args(["generate", "--concurrency", "1", "--out"])
+        .arg(out)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
 fn wait_for_first_file(child: &mut Child, dir: &Path) -> bool {
     let start = Instant::now();
     while start.elapsed() < Duration::from_secs(120) {
@@ -344,14 +355,7 @@ fn wait_for_first_file(child: &mut Child, dir: &Path) -> bool {
 #[test]
 fn killing_generate_leaves_no_partial_file_and_resume_completes_the_same_bytes() {
     let dir = tempfile::tempdir().unwrap();
-    let binary = assert_cmd::cargo::cargo_bin("coverage");
-    let mut child = std::process::Command::new(binary)
-        .args(["generate", "--concurrency", "1", "--out"])
-        .arg(dir.path())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_generate(dir.path());
     let interrupted = wait_for_first_file(&mut child, dir.path());
     child.kill().unwrap();
     child.wait().unwrap();
@@ -486,14 +490,7 @@ fn the_committed_manifest_is_current() {
 #[test]
 fn ctrl_c_stops_between_lines_with_exit_code_130_and_no_temporary_files() {
     let dir = tempfile::tempdir().unwrap();
-    let binary = assert_cmd::cargo::cargo_bin("coverage");
-    let mut child = std::process::Command::new(binary)
-        .args(["generate", "--concurrency", "1", "--out"])
-        .arg(dir.path())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_generate(dir.path());
     assert!(
         wait_for_first_file(&mut child, dir.path()),
         "the signal must land mid-run"

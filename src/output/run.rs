@@ -61,7 +61,8 @@ impl fmt::Display for RunError {
 
 impl std::error::Error for RunError {}
 
-fn io_error(what: impl fmt::Display) -> impl FnOnce(io::Error) -> RunError {
+/// An I/O failure about `what`; an interrupted write is a stop, not a failure.
+pub(crate) fn io_error(what: impl fmt::Display) -> impl FnOnce(io::Error) -> RunError {
     move |error| {
         if error.kind() == io::ErrorKind::Interrupted {
             RunError::Interrupted
@@ -69,6 +70,20 @@ fn io_error(what: impl fmt::Display) -> impl FnOnce(io::Error) -> RunError {
             RunError::Io(what.to_string(), error)
         }
     }
+}
+
+/// The refusal when targets exist and may not be replaced: names the first.
+pub(crate) fn refuse_existing(conflicts: &[String]) -> Result<(), RunError> {
+    let Some(first) = conflicts.first() else {
+        return Ok(());
+    };
+    let (more, verb) = match conflicts.len() {
+        1 => (String::new(), "exists"),
+        n => (format!(" and {} more", n - 1), "exist"),
+    };
+    Err(RunError::Refused(format!(
+        "{first}{more} already {verb}; nothing was written. Pass --overwrite to replace them, or --resume to finish an interrupted run"
+    )))
 }
 
 /// Told how much work a run has and how much is done (a progress bar, or
@@ -459,16 +474,7 @@ fn finalize(
         };
         return Ok((reports, manifest_status));
     }
-    if let Some(first) = conflicts.first() {
-        let more = match conflicts.len() {
-            1 => String::new(),
-            n => format!(" and {} more", n - 1),
-        };
-        return Err(RunError::Refused(format!(
-            "{first}{more} already exist{}; nothing was written. Pass --overwrite to replace them, or --resume to finish an interrupted run",
-            if conflicts.len() == 1 { "s" } else { "" }
-        )));
-    }
+    refuse_existing(&conflicts)?;
     for (planned, decision) in files.iter().zip(&decisions) {
         if decision.status == FileStatus::Written {
             write_pair(target, planned, decision, source, observer)?;

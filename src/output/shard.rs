@@ -18,7 +18,8 @@ use super::body::{LineHasher, generate_lines};
 use super::document::file_hash;
 use super::plan::{Format, Layout, OutputFile};
 use super::run::{
-    FileReport, FileStatus, GenerateOptions, Observer, Planned, RunError, prepare_out_dir,
+    FileReport, FileStatus, GenerateOptions, Observer, Planned, RunError, io_error,
+    prepare_out_dir, refuse_existing,
 };
 use crate::coverage::{Coverage, Selection};
 use crate::taxonomy::{self, Behavior, Domain, Scenario};
@@ -137,7 +138,7 @@ pub(crate) fn write_shard(
                 Ok(())
             },
         )
-        .map_err(|e| io_failure(&planned.file.dataset_id, e))?;
+        .map_err(io_error(&planned.file.dataset_id))?;
         let record = PartRecord {
             dataset_id: planned.file.dataset_id.clone(),
             lines: scenarios.len(),
@@ -174,16 +175,7 @@ pub(crate) fn write_shard(
     if options.dry_run {
         return Ok(reports);
     }
-    if let Some(first) = conflicts.first() {
-        return Err(RunError::Refused(format!(
-            "{first}{} already exist; nothing was written. Pass --overwrite to replace, or --resume to finish an interrupted run",
-            if conflicts.len() > 1 {
-                format!(" and {} more", conflicts.len() - 1)
-            } else {
-                String::new()
-            }
-        )));
-    }
+    refuse_existing(&conflicts)?;
     for ((planned, scenarios), status) in files.iter().zip(&parts).zip(&statuses) {
         if *status == FileStatus::Written {
             write_parts(&options.out, &planned.file, scenarios, options, observer)?;
@@ -203,11 +195,11 @@ pub(crate) fn write_shard(
         parts: records,
     };
     let path = options.out.join(shard.manifest_path());
-    let mut file = AtomicFile::create(&path).map_err(|e| io_failure(path.display(), e))?;
+    let mut file = AtomicFile::create(&path).map_err(io_error(path.display()))?;
     let json = serde_json::to_string_pretty(&manifest).expect("shard manifests serialize") + "\n";
     file.write_all(json.as_bytes())
-        .map_err(|e| io_failure(path.display(), e))?;
-    file.commit().map_err(|e| io_failure(path.display(), e))?;
+        .map_err(io_error(path.display()))?;
+    file.commit().map_err(io_error(path.display()))?;
     Ok(reports)
 }
 
@@ -220,9 +212,8 @@ fn write_parts(
 ) -> Result<(), RunError> {
     let (dataset_path, golden_path) = part_paths(out, file);
     let mut dataset =
-        AtomicFile::create(&dataset_path).map_err(|e| io_failure(dataset_path.display(), e))?;
-    let mut golden =
-        AtomicFile::create(&golden_path).map_err(|e| io_failure(golden_path.display(), e))?;
+        AtomicFile::create(&dataset_path).map_err(io_error(dataset_path.display()))?;
+    let mut golden = AtomicFile::create(&golden_path).map_err(io_error(golden_path.display()))?;
     generate_lines(
         scenarios,
         &file.dataset_id,
@@ -235,21 +226,9 @@ fn write_parts(
             Ok(())
         },
     )
-    .map_err(|e| io_failure(dataset_path.display(), e))?;
-    golden
-        .commit()
-        .map_err(|e| io_failure(golden_path.display(), e))?;
-    dataset
-        .commit()
-        .map_err(|e| io_failure(dataset_path.display(), e))
-}
-
-fn io_failure(what: impl fmt::Display, error: io::Error) -> RunError {
-    if error.kind() == io::ErrorKind::Interrupted {
-        RunError::Interrupted
-    } else {
-        RunError::Io(what.to_string(), error)
-    }
+    .map_err(io_error(dataset_path.display()))?;
+    golden.commit().map_err(io_error(golden_path.display()))?;
+    dataset.commit().map_err(io_error(dataset_path.display()))
 }
 
 /// The run the shards belong to, and their directories in shard order.
@@ -275,7 +254,7 @@ pub(crate) fn read_shards(dirs: &[PathBuf]) -> Result<Merged, RunError> {
                 taxonomy::VERTICAL
             )));
         };
-        let text = std::fs::read_to_string(path).map_err(|e| io_failure(path.display(), e))?;
+        let text = std::fs::read_to_string(path).map_err(io_error(path.display()))?;
         let manifest: ShardManifest = serde_json::from_str(&text).map_err(|e| {
             RunError::Refused(format!("{}: not a shard manifest: {e}", path.display()))
         })?;
