@@ -9,8 +9,15 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use coverage_core::TaxonomyEnum;
 use jsonschema::Validator;
 use serde_json::Value;
+
+use crate::contract::dataset::DatasetDifficulty;
+use crate::taxonomy::{
+    Availability, Behavior, BrandBias, Decision, Domain, FIXTURES, PolicyBoundary,
+    PriceSensitivity, Scenario,
+};
 
 /// One thing wrong with one document.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -153,6 +160,8 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
             .unwrap_or_default();
         if path.is_dir() {
             collect(&path, out);
+        } else if name.starts_with(crate::output::atomic::TEMP_PREFIX) {
+            // A killed run's leftover; the next run removes it.
         } else if DOCUMENT_SUFFIXES
             .iter()
             .any(|suffix| name.ends_with(suffix))
@@ -268,6 +277,15 @@ fn cross_check(documents: &[Document]) -> Vec<Problem> {
     let mut problems = Vec::new();
     for dataset in &datasets {
         problems.extend(dataset_consistency(dataset));
+        if dataset.value["schema_version"] == 2 {
+            problems.extend(dataset_against_taxonomy(dataset));
+        }
+    }
+    for golden in documents
+        .iter()
+        .filter(|d| d.kind == Kind::Golden && d.value["schema_version"] == 2)
+    {
+        problems.extend(golden_against_taxonomy(golden));
     }
     for golden in documents.iter().filter(|d| d.kind == Kind::Golden) {
         let twin = golden
@@ -452,4 +470,184 @@ fn golden_against_dataset(golden: &Document, dataset: &Document) -> Vec<Problem>
         }
     }
     problems
+}
+
+/// Problems of a value that must be the id of a taxonomy entry.
+fn check_id<T: TaxonomyEnum>(
+    value: &Value,
+    pointer: String,
+    out: &mut Vec<(String, String)>,
+) -> Option<T> {
+    let text = value.as_str()?;
+    match T::from_id(text) {
+        Ok(entry) => Some(entry),
+        Err(error) => {
+            out.push((pointer, error.to_string()));
+            None
+        }
+    }
+}
+
+/// A schema-2 dataset against the compiled taxonomy: known ids, scenario
+/// ids made of the conversation's parts, difficulties that follow from the
+/// behaviors, conversations that end on the user's turn.
+fn dataset_against_taxonomy(dataset: &Document) -> Vec<Problem> {
+    let mut found: Vec<(String, String)> = Vec::new();
+    let mut difficulties = Vec::new();
+    let conversations = dataset.value["conversations"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    for (i, c) in conversations.iter().enumerate() {
+        let at = |field: &str| format!("/conversations/{i}/{field}");
+        let domain = check_id::<Domain>(&c["domain"], at("domain"), &mut found);
+        let behavior = check_id::<Behavior>(&c["behavior"], at("behavior"), &mut found);
+        let axes = &c["axes"];
+        let price = check_id::<PriceSensitivity>(
+            &axes["price_sensitivity"],
+            at("axes/price_sensitivity"),
+            &mut found,
+        );
+        let brand = check_id::<BrandBias>(&axes["brand_bias"], at("axes/brand_bias"), &mut found);
+        let availability =
+            check_id::<Availability>(&axes["availability"], at("axes/availability"), &mut found);
+        let policy = check_id::<PolicyBoundary>(
+            &axes["policy_boundary"],
+            at("axes/policy_boundary"),
+            &mut found,
+        );
+        if let (
+            Some(domain),
+            Some(behavior),
+            Some(price_sensitivity),
+            Some(brand_bias),
+            Some(availability),
+            Some(policy_boundary),
+        ) = (domain, behavior, price, brand, availability, policy)
+        {
+            let scenario = Scenario {
+                domain,
+                behavior,
+                price_sensitivity,
+                brand_bias,
+                availability,
+                policy_boundary,
+            };
+            if c["scenario_id"]
+                .as_str()
+                .is_some_and(|id| id != scenario.id())
+            {
+                found.push((
+                    at("scenario_id"),
+                    format!(
+                        "{} does not match the conversation's domain, behavior and axes ('{}')",
+                        c["scenario_id"],
+                        scenario.id()
+                    ),
+                ));
+            }
+            let difficulty = behavior.difficulty();
+            difficulties.push(difficulty);
+            if c["difficulty"]
+                .as_str()
+                .is_some_and(|d| d != difficulty.id())
+            {
+                found.push((
+                    at("difficulty"),
+                    format!(
+                        "{} but behavior '{behavior}' is '{difficulty}'",
+                        c["difficulty"]
+                    ),
+                ));
+            }
+        }
+        if c["turns"]
+            .as_array()
+            .and_then(|turns| turns.last())
+            .is_some_and(|turn| turn["role"] == "assistant")
+        {
+            found.push((
+                at("turns"),
+                "ends on an assistant turn; the reply under test must follow a user turn".into(),
+            ));
+        }
+    }
+    let declared = &dataset.value["metadata"]["difficulty"];
+    let expected = serde_json::to_value(DatasetDifficulty::of(difficulties.iter().copied()))
+        .unwrap_or_default();
+    let listed = |list: &Value| {
+        let mut ids: Vec<&str> = list
+            .as_array()
+            .map(|a| a.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        ids.sort_unstable();
+        let mut present: Vec<&str> = difficulties.iter().map(|d| d.id()).collect();
+        present.sort_unstable();
+        present.dedup();
+        ids == present
+    };
+    if !conversations.is_empty()
+        && *declared != expected
+        && !(declared.is_array() && listed(declared))
+    {
+        found.push((
+            "/metadata/difficulty".into(),
+            format!("{declared} but the conversations make it {expected}"),
+        ));
+    }
+    located(dataset, found)
+}
+
+/// A schema-2 golden against the compiled taxonomy and fixtures.
+fn golden_against_taxonomy(golden: &Document) -> Vec<Problem> {
+    let mut found: Vec<(String, String)> = Vec::new();
+    let entries = golden.value["entries"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    if let Some(count) = golden.value["metadata"]["entry_count"].as_u64()
+        && count != entries.len() as u64
+    {
+        found.push((
+            "/metadata/entry_count".into(),
+            format!("says {count} but the golden has {} entries", entries.len()),
+        ));
+    }
+    let traps: Vec<&str> = FIXTURES.traps.iter().map(|t| t.id.as_ref()).collect();
+    for (i, entry) in entries.iter().enumerate() {
+        let flags = &entry["policy_flags"];
+        check_id::<PolicyBoundary>(
+            &flags["boundary"],
+            format!("/entries/{i}/policy_flags/boundary"),
+            &mut found,
+        );
+        check_id::<Decision>(
+            &entry["final_outcome"]["decision"],
+            format!("/entries/{i}/final_outcome/decision"),
+            &mut found,
+        );
+        if let Some(trap) = flags["trap"].as_str()
+            && !traps.contains(&trap)
+        {
+            found.push((
+                format!("/entries/{i}/policy_flags/trap"),
+                format!(
+                    "unknown trap '{trap}'; valid: {}, or null",
+                    traps.join(", ")
+                ),
+            ));
+        }
+    }
+    located(golden, found)
+}
+
+fn located(document: &Document, found: Vec<(String, String)>) -> Vec<Problem> {
+    found
+        .into_iter()
+        .map(|(pointer, message)| Problem {
+            file: document.file.clone(),
+            pointer,
+            message,
+        })
+        .collect()
 }

@@ -163,11 +163,8 @@ fn validate_reports_every_planted_problem_with_its_pointer() {
             "missing {expected:?} in:\n{stdout}"
         );
     }
-    assert!(
-        String::from_utf8(output.stderr)
-            .unwrap()
-            .contains("5 problems in 2 files")
-    );
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.contains("5 problems in 2 files"), "{stderr}{stdout}");
 }
 
 #[test]
@@ -241,5 +238,58 @@ fn show_refuses_excluded_and_malformed_scenarios_with_exit_code_2() {
     assert!(
         stderr.contains("unknown price_sensitivity 'cheap'; valid: low, medium, high"),
         "{stderr}"
+    );
+}
+
+#[test]
+fn validate_checks_ids_counts_and_turns_against_the_taxonomy() {
+    let dir = tempfile::tempdir().unwrap();
+    let (d, g) = write_pair(dir.path());
+    let mut dataset = read(&d);
+    let mut golden = read(&g);
+    dataset["conversations"][1]["axes"]["availability"] = json!("sold_out");
+    dataset["conversations"][3]["domain"] = json!("cart_management");
+    dataset["conversations"][5]["turns"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"role": "assistant", "content": "Done."}));
+    golden["metadata"]["entry_count"] = json!(5);
+    golden["entries"][2]["policy_flags"]["trap"] = json!("jailbreak");
+    golden["entries"][4]["constraints"] = json!([]);
+    std::fs::write(&d, serde_json::to_string_pretty(&dataset).unwrap()).unwrap();
+    std::fs::write(&g, serde_json::to_string_pretty(&golden).unwrap()).unwrap();
+    let output = coverage().arg("validate").arg(dir.path()).output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    for expected in [
+        "/conversations/1/axes/availability: unknown availability 'sold_out'; valid: in_stock, low_stock, backorder, out_of_stock",
+        "/conversations/3/scenario_id: \"checkout_payments.",
+        "does not match the conversation's domain, behavior and axes ('cart_management.",
+        "/conversations/5/turns: ends on an assistant turn",
+        "/metadata/entry_count: says 5 but the golden has",
+        "/entries/2/policy_flags/trap: unknown trap 'jailbreak'; valid: injected_instruction, fake_authority, price_manipulation, policy_bypass, or null",
+        "/entries/4/constraints: [] has less than 1 item",
+    ] {
+        assert!(
+            stdout.contains(expected),
+            "missing {expected:?} in:\n{stdout}"
+        );
+    }
+}
+
+#[test]
+fn validate_ignores_temporary_files_of_a_killed_run() {
+    let dir = tempfile::tempdir().unwrap();
+    write_pair(dir.path());
+    std::fs::write(
+        dir.path().join(".coverage-tmp-999-checkout.dataset.json"),
+        "{\"schema_ver",
+    )
+    .unwrap();
+    let output = coverage().arg("validate").arg(dir.path()).output().unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
     );
 }

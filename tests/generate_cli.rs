@@ -189,7 +189,7 @@ fn rerunning_without_overwrite_refuses_and_changes_no_byte() {
     let stderr = String::from_utf8(output.stderr).unwrap();
     assert!(
         stderr.contains(
-            "cart_management/happy_path.dataset.json and 7 more already exist; nothing was written"
+            "cart_management/happy_path.dataset.json and 15 more files already exist; nothing was written"
         ),
         "{stderr}"
     );
@@ -201,6 +201,30 @@ fn rerunning_without_overwrite_refuses_and_changes_no_byte() {
         tree(dir.path()),
         "same seed: byte-identical, versions kept"
     );
+}
+
+#[test]
+fn resume_finishes_a_pair_whose_golden_was_written_but_not_its_dataset() {
+    // A kill between the golden's rename and the dataset's leaves exactly this.
+    let dir = tempfile::tempdir().unwrap();
+    assert!(
+        run(&["--domain", "cart_management"], dir.path())
+            .status
+            .success()
+    );
+    let before = tree(dir.path());
+    std::fs::remove_file(
+        dir.path()
+            .join("commerce/cart_management/ambiguous.dataset.json"),
+    )
+    .unwrap();
+    let output = run(&["--domain", "cart_management", "--resume"], dir.path());
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(before, tree(dir.path()));
 }
 
 #[test]

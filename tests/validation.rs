@@ -113,9 +113,24 @@ fn a_template_slot_the_generator_does_not_fill_fails_with_file_line_and_slot() {
     });
     assert_eq!(
         errors,
-        "taxonomy/commerce/v1/fixtures.yaml:37:9: clauses.brand_bias.none: unknown slot '{colour}'; the generator fills: \
-         item, item_kind, brand, list_price, budget, saving, units, restock_weeks, policy_name, policy_value, policy_limit, \
-         price_clause, brand_clause\n"
+        "taxonomy/commerce/v1/fixtures.yaml:38:9: clauses.brand_bias.none: unknown slot '{colour}'; the generator fills here: \
+         item, item_kind, brand, list_price, budget, saving, offer, units, restock_weeks, policy_name, policy_value, \
+         policy_limit\n"
+    );
+}
+
+#[test]
+fn a_correction_only_slot_is_unknown_everywhere_else() {
+    let errors = check_edited(unchanged, |f| {
+        f.replace("Any brand is fine.", "Any brand is fine. {price_clause}")
+    });
+    assert!(errors.contains("clauses.brand_bias.none: unknown slot '{price_clause}'; the generator fills here: item,"), "{errors}");
+    let errors = check_edited(unchanged, |f| {
+        f.replace("\"the {saving} member discount\"", "\"{offer}\"")
+    });
+    assert!(
+        errors.contains("offers.low: unknown slot '{offer}'"),
+        "{errors}"
     );
 }
 

@@ -309,6 +309,8 @@ fn emit_fixtures(out: &mut String, f: &Fixtures) {
         ("price_clauses", &f.price_clauses),
         ("brand_clauses", &f.brand_clauses),
         ("availability_clauses", &f.availability_clauses),
+        ("offers", &f.offers),
+        ("availability_requirements", &f.availability_requirements),
     ] {
         let items: Vec<String> = lists.iter().map(|texts| strs(texts)).collect();
         let _ = writeln!(
@@ -325,6 +327,7 @@ fn emit_fixtures(out: &mut String, f: &Fixtures) {
         ("price_corrections", &f.price_corrections),
         ("brand_corrections", &f.brand_corrections),
         ("rationales", &f.rationales),
+        ("policy_requirements", &f.policy_requirements),
     ] {
         let _ = writeln!(out, "    {name}: {},", strs(texts));
     }

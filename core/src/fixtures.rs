@@ -10,7 +10,7 @@ type Str = Cow<'static, str>;
 type List<T> = Cow<'static, [T]>;
 type Texts = List<Str>;
 
-/// Every `{slot}` a template may use; the generator fills each of them.
+/// Every `{slot}` a phrasing may use; the generator fills each of them.
 pub const SLOTS: &[&str] = &[
     "item",
     "item_kind",
@@ -18,14 +18,18 @@ pub const SLOTS: &[&str] = &[
     "list_price",
     "budget",
     "saving",
+    "offer",
     "units",
     "restock_weeks",
     "policy_name",
     "policy_value",
     "policy_limit",
-    "price_clause",
-    "brand_clause",
 ];
+
+/// The one more slot a budget correction may use: the corrected statement.
+pub const PRICE_CORRECTION_SLOT: &str = "price_clause";
+/// The one more slot a brand correction may use.
+pub const BRAND_CORRECTION_SLOT: &str = "brand_clause";
 
 /// The availability bins an item's stock maps to, in this order:
 /// 10+ units, 1–9 units, none with a restock date, none without.
@@ -58,6 +62,12 @@ pub struct Fixtures {
     pub traps: List<Trap>,
     /// One rationale per row of the outcome table, saying why in this case.
     pub rationales: Texts,
+    /// Per price bin: the real saving that brings the price within budget.
+    pub offers: List<Texts>,
+    /// Constraint-heavy requests: what the user requires, per availability
+    /// bin, and of the policy.
+    pub availability_requirements: List<Texts>,
+    pub policy_requirements: Texts,
     /// Per domain of the taxonomy.
     pub domains: List<DomainFixtures>,
 }

@@ -26,8 +26,8 @@ mod parse_fixtures;
 pub use engine::{Evaluation, Fate, RuleStats, evaluate, rank};
 pub use enums::{TaxonomyEnum, UnknownId};
 pub use fixtures::{
-    AVAILABILITY_AXIS, AVAILABILITY_BINS, BRAND_AXIS, DomainFixtures, Fixtures, Item, POLICY_AXIS,
-    PRICE_AXIS, Policy, SLOTS, Trap,
+    AVAILABILITY_AXIS, AVAILABILITY_BINS, BRAND_AXIS, BRAND_CORRECTION_SLOT, DomainFixtures,
+    Fixtures, Item, POLICY_AXIS, PRICE_AXIS, PRICE_CORRECTION_SLOT, Policy, SLOTS, Trap,
 };
 pub use model::{
     Axis, AxisMatch, BehaviorDef, Cap, Condition, Entry, Grid, GroupKey, OutcomeRow, Rule,

@@ -141,19 +141,18 @@ pub(crate) fn parse(file: &str, source: &str) -> Parsed {
         file,
         errors: Vec::new(),
     };
-    let raw: RawTaxonomy = match serde_saphyr::from_str(source) {
-        Ok(raw) => raw,
-        Err(error) => {
-            let (at, message) = yaml_error(&error);
-            resolver.report(at, None, message);
-            return Parsed {
-                taxonomy: None,
-                rule_positions: Vec::new(),
-                outcome_positions: Vec::new(),
-                fixtures: None,
-                errors: resolver.errors,
-            };
-        }
+    let (raw, shape_errors) = parse_shape(source);
+    for (at, subject, message) in shape_errors {
+        resolver.report(at, subject, message);
+    }
+    let Some(raw) = raw else {
+        return Parsed {
+            taxonomy: None,
+            rule_positions: Vec::new(),
+            outcome_positions: Vec::new(),
+            fixtures: None,
+            errors: resolver.errors,
+        };
     };
     let fixtures = raw
         .fixtures
@@ -167,6 +166,104 @@ pub(crate) fn parse(file: &str, source: &str) -> Parsed {
         fixtures,
         errors: resolver.errors,
     }
+}
+
+/// Where, in which rule or entry, and what.
+type ShapeError = (Position, Option<String>, String);
+
+/// At most this many unknown keys are reported before giving up.
+const MAX_UNKNOWN_KEYS: usize = 50;
+
+/// Deserializes the file's shape. Serde stops at the first unknown key, so
+/// each one is reported (with the rule or entry it sits in), blanked out
+/// and parsing resumed, until the shape is sound or another kind of error
+/// stops it. Blanking keeps every line where it was, so later positions
+/// stay right.
+fn parse_shape(source: &str) -> (Option<RawTaxonomy>, Vec<ShapeError>) {
+    let mut text = source.to_owned();
+    let mut errors = Vec::new();
+    loop {
+        let error = match serde_saphyr::from_str::<RawTaxonomy>(&text) {
+            Ok(raw) => return (Some(raw), errors),
+            Err(error) => error,
+        };
+        let (at, message) = yaml_error(&error);
+        let key = message
+            .strip_prefix("unknown field `")
+            .and_then(|rest| rest.split('`').next())
+            .map(str::to_owned);
+        errors.push((at, enclosing_entry(&text, at.line), message));
+        let recovered = key.is_some_and(|key| {
+            errors.len() < MAX_UNKNOWN_KEYS && blank_key(&mut text, at.line, &key)
+        });
+        if !recovered {
+            return (None, errors);
+        }
+    }
+}
+
+/// Blanks the block of `key` that starts on 1-based `line`: the key's own
+/// line and every more indented line after it. Refuses keys that open a
+/// list item (`- key:`) or share their line with others.
+fn blank_key(text: &mut String, line: u64, key: &str) -> bool {
+    let lines: Vec<&str> = text.split('\n').collect();
+    let Some(start) = usize::try_from(line)
+        .ok()
+        .and_then(|l| l.checked_sub(1))
+        .filter(|l| *l < lines.len())
+    else {
+        return false;
+    };
+    let indent = |l: &str| l.len() - l.trim_start().len();
+    let own = lines[start];
+    if !own.trim_start().starts_with(&format!("{key}:")) {
+        return false;
+    }
+    let mut end = start + 1;
+    while end < lines.len() && (lines[end].trim().is_empty() || indent(lines[end]) > indent(own)) {
+        end += 1;
+    }
+    let blanked: Vec<String> = lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            if (start..end).contains(&i) {
+                String::new()
+            } else {
+                (*l).to_owned()
+            }
+        })
+        .collect();
+    *text = blanked.join("\n");
+    true
+}
+
+/// `rule 'x'`, `domain 'y'`, …: the entry whose `- id:` most closely
+/// precedes 1-based `line`, named after the top-level section it is in.
+fn enclosing_entry(text: &str, line: u64) -> Option<String> {
+    let lines: Vec<&str> = text.lines().take(usize::try_from(line).ok()?).collect();
+    let id_line = lines.iter().rev().find_map(|l| {
+        l.trim_start()
+            .strip_prefix("- id:")
+            .map(|id| (l, id.trim()))
+    })?;
+    let section = lines
+        .iter()
+        .rev()
+        .find(|l| !l.starts_with([' ', '#', '-']) && l.ends_with(':'))?;
+    let nested = id_line.0.len() - id_line.0.trim_start().len() > 2;
+    let kind = match section.trim_end_matches(':') {
+        "rules" => "rule",
+        "outcomes" => "outcome",
+        "domains" => "domain",
+        "behaviors" => "behavior",
+        "difficulties" => "difficulty",
+        "decisions" => "decision",
+        "axes" if nested => "bin",
+        "axes" => "axis",
+        _ => return None,
+    };
+    Some(format!("{kind} '{}'", id_line.1))
 }
 
 /// Where serde-saphyr found a problem, and its message without the source

@@ -11,8 +11,8 @@ use serde_saphyr::Spanned;
 
 use crate::diagnostic::Diagnostic;
 use crate::fixtures::{
-    AVAILABILITY_AXIS, AVAILABILITY_BINS, BRAND_AXIS, DomainFixtures, Fixtures, Item, POLICY_AXIS,
-    PRICE_AXIS, Policy, SLOTS, Trap,
+    AVAILABILITY_AXIS, AVAILABILITY_BINS, BRAND_AXIS, BRAND_CORRECTION_SLOT, DomainFixtures,
+    Fixtures, Item, POLICY_AXIS, PRICE_AXIS, PRICE_CORRECTION_SLOT, Policy, SLOTS, Trap,
 };
 use crate::model::{Entry, Taxonomy};
 use crate::parse::{IdStyle, Names, Position, Resolver, yaml_error};
@@ -30,7 +30,16 @@ struct RawFixtures {
     corrections: Keyed<Texts>,
     traps: Keyed<Texts>,
     rationales: Keyed<Spanned<String>>,
+    offers: Keyed<Texts>,
+    requirements: RawRequirements,
     domains: Keyed<RawDomain>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRequirements {
+    availability: Keyed<Texts>,
+    policy: Texts,
 }
 
 #[derive(Deserialize)]
@@ -152,7 +161,9 @@ impl Checker<'_> {
                 (axes[1], &brand, BRAND_AXIS),
                 (axes[2], &availability, AVAILABILITY_AXIS),
             ]
-            .map(|(raw, bins, axis)| self.texts_by_bins(raw, bins, &format!("clauses.{axis}")))
+            .map(|(raw, bins, axis)| {
+                self.texts_by_bins(raw, bins, &format!("clauses.{axis}"), SLOTS)
+            })
         });
         let corrections = self.by_bins(
             &raw.corrections,
@@ -168,6 +179,20 @@ impl Checker<'_> {
             .collect();
         let rationales = self.by_bins(&raw.rationales, &rows, "rationales");
         let domains = self.domains(&raw.domains, &policy);
+        // An offer names how the saving is had, so it cannot use itself.
+        let without_offer: Vec<&str> = SLOTS
+            .iter()
+            .copied()
+            .filter(|slot| *slot != "offer")
+            .collect();
+        let offers = self.texts_by_bins(&raw.offers, &price, "offers", &without_offer);
+        let availability_requirements = self.texts_by_bins(
+            &raw.requirements.availability,
+            &availability,
+            "requirements.availability",
+            SLOTS,
+        );
+        let policy_requirements = self.texts(&raw.requirements.policy, "requirements.policy");
         let assistant = &raw.assistant;
         let [
             clarify,
@@ -189,14 +214,22 @@ impl Checker<'_> {
         .map(|(texts, key)| self.texts(texts, key));
         let corrections = corrections.map(|c| {
             [
-                self.texts(c[0], "corrections.price_sensitivity"),
-                self.texts(c[1], "corrections.brand_bias"),
+                self.texts_with(
+                    c[0],
+                    "corrections.price_sensitivity",
+                    &with_slot(PRICE_CORRECTION_SLOT),
+                ),
+                self.texts_with(
+                    c[1],
+                    "corrections.brand_bias",
+                    &with_slot(BRAND_CORRECTION_SLOT),
+                ),
             ]
         });
         let rationales = rationales.map(|list| {
             list.iter()
                 .map(|text| {
-                    self.check_slots(text, "rationales");
+                    self.check_slots(text, "rationales", SLOTS);
                     Cow::Owned(text.value.clone())
                 })
                 .collect::<Vec<_>>()
@@ -217,6 +250,9 @@ impl Checker<'_> {
             brand_corrections: brand_corrections?,
             traps: traps?.into(),
             rationales: rationales?.into(),
+            offers: offers?.into(),
+            availability_requirements: availability_requirements?.into(),
+            policy_requirements: policy_requirements?,
             domains: domains?.into(),
         })
     }
@@ -281,18 +317,29 @@ impl Checker<'_> {
         map: &Keyed<Texts>,
         bins: &[Entry],
         what: &str,
+        filled: &[&str],
     ) -> Option<Vec<Cow<'static, [Cow<'static, str>]>>> {
         let lists = self.by_bins(map, bins, what)?;
         let resolved: Vec<_> = lists
             .into_iter()
             .zip(bins)
-            .map(|(texts, bin)| self.texts(texts, &format!("{what}.{}", bin.id)))
+            .map(|(texts, bin)| self.texts_with(texts, &format!("{what}.{}", bin.id), filled))
             .collect();
         resolved.into_iter().collect()
     }
 
     /// A non-empty list of phrasings whose slots are all known.
     fn texts(&mut self, texts: &Texts, what: &str) -> Option<Cow<'static, [Cow<'static, str>]>> {
+        self.texts_with(texts, what, SLOTS)
+    }
+
+    /// Like [`Self::texts`], where the generator fills the slots `filled`.
+    fn texts_with(
+        &mut self,
+        texts: &Texts,
+        what: &str,
+        filled: &[&str],
+    ) -> Option<Cow<'static, [Cow<'static, str>]>> {
         if texts.value.is_empty() {
             self.error(
                 texts.into(),
@@ -302,7 +349,7 @@ impl Checker<'_> {
             return None;
         }
         for text in &texts.value {
-            self.check_slots(text, what);
+            self.check_slots(text, what, filled);
         }
         Some(
             texts
@@ -314,8 +361,8 @@ impl Checker<'_> {
         )
     }
 
-    /// Reports every `{slot}` of `text` the generator does not fill.
-    fn check_slots(&mut self, text: &Spanned<String>, what: &str) {
+    /// Reports every `{slot}` of `text` the generator does not fill there.
+    fn check_slots(&mut self, text: &Spanned<String>, what: &str, filled: &[&str]) {
         let mut rest = text.value.as_str();
         while let Some(open) = rest.find('{') {
             let after = &rest[open + 1..];
@@ -328,13 +375,13 @@ impl Checker<'_> {
                 return;
             };
             let slot = &after[..close];
-            if !SLOTS.contains(&slot) {
+            if !filled.contains(&slot) {
                 self.error(
                     text.into(),
                     Some(what.to_owned()),
                     format!(
-                        "unknown slot '{{{slot}}}'; the generator fills: {}",
-                        SLOTS.join(", ")
+                        "unknown slot '{{{slot}}}'; the generator fills here: {}",
+                        filled.join(", ")
                     ),
                 );
             }
@@ -499,6 +546,11 @@ impl Checker<'_> {
         }
         Some(items)
     }
+}
+
+/// The common slots and one more.
+fn with_slot(extra: &'static str) -> Vec<&'static str> {
+    SLOTS.iter().copied().chain([extra]).collect()
 }
 
 fn key_entry(id: &str) -> Entry {

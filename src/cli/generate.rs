@@ -37,7 +37,7 @@ pub struct GenerateArgs {
     #[arg(long)]
     global: bool,
     /// Seed for cap picks and phrasing; recorded in every file.
-    #[arg(long, default_value_t = DEFAULT_SEED)]
+    #[arg(long, default_value_t = DEFAULT_SEED, value_parser = super::parse_seed, allow_hyphen_values = true)]
     seed: u64,
     #[arg(long, value_enum, default_value_t = Format::Json)]
     format: Format,

@@ -13,7 +13,7 @@ use crate::{Coverage, DEFAULT_SEED, Selection};
 #[derive(Debug, Args)]
 pub struct ManifestArgs {
     /// Seed for cap tie-breaking; recorded in the output.
-    #[arg(long, default_value_t = DEFAULT_SEED)]
+    #[arg(long, default_value_t = DEFAULT_SEED, value_parser = super::parse_seed, allow_hyphen_values = true)]
     seed: u64,
     /// Only this domain (repeat for more; default: all).
     #[arg(long = "domain", value_name = "ID")]

@@ -62,7 +62,8 @@ pub fn main() -> ExitCode {
         // A closed pipe (`coverage manifest --json | head`) is not a failure.
         Err(error) if is_broken_pipe(&error) => ExitCode::from(exit::SUCCESS),
         Err(error) => {
-            eprintln!("error: {error:#}");
+            // A closed stderr must not turn a clean error into a panic.
+            let _ = writeln!(std::io::stderr(), "error: {error:#}");
             let code = if error.downcast_ref::<UsageError>().is_some() {
                 exit::USAGE
             } else if error.downcast_ref::<Interrupted>().is_some() {
@@ -73,6 +74,12 @@ pub fn main() -> ExitCode {
             ExitCode::from(code)
         }
     }
+}
+
+/// `--seed`: any whole number a u64 holds, with a message that says so.
+pub(crate) fn parse_seed(text: &str) -> Result<u64, String> {
+    text.parse()
+        .map_err(|_| format!("expected a whole number from 0 to {}", u64::MAX))
 }
 
 /// The user named something invalid: reported with exit code 2.
@@ -88,9 +95,15 @@ impl std::fmt::Display for UsageError {
 impl std::error::Error for UsageError {}
 
 fn is_broken_pipe(error: &anyhow::Error) -> bool {
-    error
-        .downcast_ref::<std::io::Error>()
-        .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    error.chain().any(|cause| {
+        let io = cause
+            .downcast_ref::<std::io::Error>()
+            .map(std::io::Error::kind);
+        let json = cause
+            .downcast_ref::<serde_json::Error>()
+            .and_then(serde_json::Error::io_error_kind);
+        io.or(json) == Some(std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 /// The run was stopped by a signal.

@@ -18,7 +18,7 @@ pub struct ShowArgs {
     #[arg(value_name = "SCENARIO_ID")]
     scenario: Scenario,
     /// Seed for phrasing choices; recorded in datasets.
-    #[arg(long, default_value_t = DEFAULT_SEED)]
+    #[arg(long, default_value_t = DEFAULT_SEED, value_parser = super::parse_seed, allow_hyphen_values = true)]
     seed: u64,
     /// Print {conversation, golden} as JSON.
     #[arg(long)]

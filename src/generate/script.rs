@@ -38,6 +38,19 @@ pub(crate) fn write(facts: &Facts) -> Script {
             script.user(join(&[&request, &price, &brand, &stock, &policy]));
         }
         Behavior::ConstraintHeavy => {
+            let availability = facts.scenario.availability.index();
+            let stock = join(&[
+                &stock,
+                &phrase(
+                    facts,
+                    "require_stock",
+                    &FIXTURES.availability_requirements[availability],
+                ),
+            ]);
+            let policy = join(&[
+                &policy,
+                &phrase(facts, "require_policy", &FIXTURES.policy_requirements),
+            ]);
             let list = [&price, &brand, &stock, &policy]
                 .iter()
                 .enumerate()
@@ -167,7 +180,7 @@ fn correct(
         }
     };
     script.user(first);
-    script.assistant(phrase(facts, "acknowledge", &FIXTURES.acknowledge));
+    script.assistant(phrase(facts, "acknowledge", &FIXTURES.acknowledge_details));
     script.expect(
         Expectation::Acknowledge,
         "Acknowledge the request; do not act yet.",

@@ -33,6 +33,11 @@ fn slot(name: &str, facts: &Facts) -> String {
         "list_price" => money(facts.item.list_price_cents, currency),
         "budget" => money(facts.budget_cents(), currency),
         "saving" => format!("{}%", facts.saving()),
+        "offer" => {
+            let offer: &std::borrow::Cow<'static, str> =
+                facts.pick("offer", &FIXTURES.offers[facts.price.index()]);
+            fill(offer, facts, &[])
+        }
         "units" => facts.item.stock.to_string(),
         "restock_weeks" => facts.item.restock_weeks.unwrap_or_default().to_string(),
         "policy_name" => policy.name.to_string(),

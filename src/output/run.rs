@@ -79,10 +79,13 @@ pub(crate) fn refuse_existing(conflicts: &[String]) -> Result<(), RunError> {
     };
     let (more, verb) = match conflicts.len() {
         1 => (String::new(), "exists"),
-        n => (format!(" and {} more", n - 1), "exist"),
+        n => (
+            format!(" and {} more file{}", n - 1, if n == 2 { "" } else { "s" }),
+            "exist",
+        ),
     };
     Err(RunError::Refused(format!(
-        "{first}{more} already {verb}; nothing was written. Pass --overwrite to replace them, or --resume to finish an interrupted run"
+        "{first}{more} already {verb}; nothing was written. Pass --overwrite to replace, --resume to finish an interrupted run of the same command, or choose another --out"
     )))
 }
 
@@ -409,8 +412,8 @@ struct Decision {
     versioning: Versioning,
     hashes: Hashes,
     status: FileStatus,
-    /// Exists with other content and may not be replaced.
-    conflict: bool,
+    /// Existing files in the way (empty when the pair may be written).
+    conflicts: Vec<String>,
 }
 
 fn finalize(
@@ -434,21 +437,16 @@ fn finalize(
     let manifest_target = target.out.join(manifest_path());
     let manifest_unchanged =
         std::fs::read(&manifest_target).is_ok_and(|old| old == manifest_bytes.as_bytes());
+    // The manifest is a summary, not data: an identical one is never in the way.
     let manifest_conflict = !manifest_unchanged && manifest_target.exists() && !target.overwrite;
 
-    let conflicts: Vec<String> = files
+    let mut conflicts: Vec<String> = decisions
         .iter()
-        .zip(&decisions)
-        .filter(|(_, d)| d.conflict)
-        .map(|(p, _)| {
-            target
-                .out
-                .join(p.file.dataset_path(target.format))
-                .display()
-                .to_string()
-        })
-        .chain(manifest_conflict.then(|| manifest_target.display().to_string()))
+        .flat_map(|d| d.conflicts.iter().cloned())
         .collect();
+    if manifest_conflict {
+        conflicts.push(manifest_target.display().to_string());
+    }
     let mut reports: Vec<FileReport> = files
         .iter()
         .zip(&decisions)
@@ -461,7 +459,7 @@ fn finalize(
     };
     if target.dry_run {
         for (report, decision) in reports.iter_mut().zip(&decisions) {
-            report.status = if decision.conflict {
+            report.status = if !decision.conflicts.is_empty() {
                 FileStatus::WouldRefuse
             } else {
                 decision.status
@@ -558,18 +556,27 @@ fn decide(target: &Target, planned: &Planned, hashes: Hashes) -> Result<Decision
         .map_err(io_error(dataset_path.display()))?;
     let golden = read_existing(&golden_path, DocKind::Golden, target.format)
         .map_err(io_error(golden_path.display()))?;
-    let exists = dataset_path.exists() || golden_path.exists();
     let versioning = Versioning::after(dataset.as_ref().zip(golden.as_ref()), &hashes);
     let expected = expected_metadata(target, planned, &hashes, &versioning);
-    let identical = match (&dataset, &golden) {
-        (Some(d), Some(g)) => {
-            d.is_intact() && g.is_intact() && d.metadata == expected.0 && g.metadata == expected.1
-        }
-        _ => false,
-    };
+    let states = [
+        (
+            dataset_path.as_path(),
+            on_disk(&dataset_path, dataset.as_ref(), &expected.0),
+        ),
+        (
+            golden_path.as_path(),
+            on_disk(&golden_path, golden.as_ref(), &expected.1),
+        ),
+    ];
     // Identical files are left alone when replacing is allowed anyway
     // (--overwrite) or when finishing an interrupted run (--resume).
+    let identical = states.iter().all(|(_, state)| *state == OnDisk::Identical);
     let keep = identical && (target.overwrite || target.resume);
+    let conflicts = if target.overwrite || keep {
+        Vec::new()
+    } else {
+        blocking(&states, target.resume)
+    };
     Ok(Decision {
         versioning,
         hashes,
@@ -580,8 +587,43 @@ fn decide(target: &Target, planned: &Planned, hashes: Hashes) -> Result<Decision
         } else {
             FileStatus::Written
         },
-        conflict: exists && !keep && !target.overwrite,
+        conflicts,
     })
+}
+
+/// How a target file on disk compares with what the run would write.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum OnDisk {
+    Missing,
+    /// Complete, and exactly what the run would write.
+    Identical,
+    /// Anything else: other content, or not ours.
+    Different,
+}
+
+fn on_disk(path: &Path, existing: Option<&Existing>, expected: &Value) -> OnDisk {
+    match existing {
+        Some(file) if file.is_intact() && file.metadata == *expected => OnDisk::Identical,
+        _ if path.exists() => OnDisk::Different,
+        _ => OnDisk::Missing,
+    }
+}
+
+/// The existing files that stop a run without --overwrite: all of them, or
+/// with --resume only those that differ from what the run would write (an
+/// interrupted run may have finished one file of a pair but not the other).
+pub(crate) fn blocking(states: &[(&Path, OnDisk)], resume: bool) -> Vec<String> {
+    states
+        .iter()
+        .filter(|(_, state)| {
+            if resume {
+                *state == OnDisk::Different
+            } else {
+                *state != OnDisk::Missing
+            }
+        })
+        .map(|(path, _)| path.display().to_string())
+        .collect()
 }
 
 fn expected_metadata(

@@ -18,8 +18,8 @@ use super::body::{LineHasher, generate_lines};
 use super::document::file_hash;
 use super::plan::{Format, Layout, OutputFile};
 use super::run::{
-    FileReport, FileStatus, GenerateOptions, Observer, Planned, RunError, io_error,
-    prepare_out_dir, refuse_existing,
+    FileReport, FileStatus, GenerateOptions, Observer, OnDisk, Planned, RunError, blocking,
+    io_error, prepare_out_dir, refuse_existing,
 };
 use crate::coverage::{Coverage, Selection};
 use crate::taxonomy::{self, Behavior, Domain, Scenario};
@@ -146,11 +146,20 @@ pub(crate) fn write_shard(
             golden_hash: golden.finish(),
         };
         let (dataset_path, golden_path) = part_paths(&options.out, &planned.file);
-        let identical = file_hash(&dataset_path).ok().as_ref() == Some(&record.dataset_hash)
-            && file_hash(&golden_path).ok().as_ref() == Some(&record.golden_hash);
-        let keep = identical && (options.overwrite || options.resume);
-        if (dataset_path.exists() || golden_path.exists()) && !keep && !options.overwrite {
-            conflicts.push(dataset_path.display().to_string());
+        let states = [
+            (
+                dataset_path.as_path(),
+                part_on_disk(&dataset_path, &record.dataset_hash),
+            ),
+            (
+                golden_path.as_path(),
+                part_on_disk(&golden_path, &record.golden_hash),
+            ),
+        ];
+        let keep = states.iter().all(|(_, state)| *state == OnDisk::Identical)
+            && (options.overwrite || options.resume);
+        if !options.overwrite && !keep {
+            conflicts.extend(blocking(&states, options.resume));
         }
         statuses.push(match (keep, options.dry_run) {
             (true, _) => FileStatus::Unchanged,
@@ -201,6 +210,14 @@ pub(crate) fn write_shard(
         .map_err(io_error(path.display()))?;
     file.commit().map_err(io_error(path.display()))?;
     Ok(reports)
+}
+
+fn part_on_disk(path: &Path, expected: &str) -> OnDisk {
+    match file_hash(path) {
+        Ok(hash) if hash == expected => OnDisk::Identical,
+        _ if path.exists() => OnDisk::Different,
+        _ => OnDisk::Missing,
+    }
 }
 
 fn write_parts(
