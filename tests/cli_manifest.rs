@@ -1,11 +1,8 @@
 //! `coverage manifest` run as a user would run it.
 
-use assert_cmd::Command;
 use serde_json::Value;
 
-fn coverage() -> Command {
-    Command::cargo_bin("coverage").unwrap()
-}
+use crate::support::{assert_refused, coverage};
 
 fn manifest_json(args: &[&str]) -> Value {
     let output = coverage()
@@ -180,11 +177,9 @@ fn an_unknown_domain_is_named_with_the_valid_ids_and_exit_code_2() {
         .args(["manifest", "--domain", "checkout"])
         .output()
         .unwrap();
-    assert_eq!(output.status.code(), Some(2));
-    let stderr = String::from_utf8(output.stderr).unwrap();
-    assert!(
-        stderr.contains("unknown domain 'checkout'; valid: product_discovery_search, "),
-        "{stderr}"
+    assert_refused(
+        &output,
+        "unknown domain 'checkout'; valid: product_discovery_search, ",
     );
     assert!(output.stdout.is_empty());
 }

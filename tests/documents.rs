@@ -4,17 +4,12 @@
 
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
 use coverage::assemble::{INITIAL_VERSION, assemble};
 use coverage::validate::{Kind, Schemas};
 use coverage::{Coverage, Domain, Selection};
 use serde_json::{Value, json};
 
-use crate::support::fixture;
-
-fn coverage() -> Command {
-    Command::cargo_bin("coverage").unwrap()
-}
+use crate::support::{assert_refused, coverage, fixture};
 
 fn read(path: &Path) -> Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
@@ -173,12 +168,7 @@ fn validate_rejects_a_missing_path_with_exit_code_2() {
         .args(["validate", "no/such/dir"])
         .output()
         .unwrap();
-    assert_eq!(output.status.code(), Some(2));
-    assert!(
-        String::from_utf8(output.stderr)
-            .unwrap()
-            .contains("no such file or directory: no/such/dir")
-    );
+    assert_refused(&output, "no such file or directory: no/such/dir");
 }
 
 #[test]
@@ -220,12 +210,7 @@ fn show_refuses_excluded_and_malformed_scenarios_with_exit_code_2() {
         ])
         .output()
         .unwrap();
-    assert_eq!(output.status.code(), Some(2));
-    assert!(
-        String::from_utf8(output.stderr)
-            .unwrap()
-            .contains("excluded by rule 'redundancy-reduction'")
-    );
+    assert_refused(&output, "excluded by rule 'redundancy-reduction'");
     let output = coverage()
         .args([
             "show",
@@ -233,11 +218,9 @@ fn show_refuses_excluded_and_malformed_scenarios_with_exit_code_2() {
         ])
         .output()
         .unwrap();
-    assert_eq!(output.status.code(), Some(2));
-    let stderr = String::from_utf8(output.stderr).unwrap();
-    assert!(
-        stderr.contains("unknown price_sensitivity 'cheap'; valid: low, medium, high"),
-        "{stderr}"
+    assert_refused(
+        &output,
+        "unknown price_sensitivity 'cheap'; valid: low, medium, high",
     );
 }
 

@@ -9,16 +9,12 @@ use std::process::{Child, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use assert_cmd::Command;
+use coverage::contract::manifest::Manifest;
 use coverage::output::run::manifest_json;
 use coverage::{Coverage, Selection};
 use serde_json::Value;
 
-use crate::support::root;
-
-fn coverage() -> Command {
-    Command::cargo_bin("coverage").unwrap()
-}
+use crate::support::{assert_refused, coverage, root};
 
 /// Every file under `dir` (relative path → bytes).
 fn tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
@@ -185,13 +181,9 @@ fn rerunning_without_overwrite_refuses_and_changes_no_byte() {
     );
     let before = tree(dir.path());
     let output = run(&["--domain", "cart_management"], dir.path());
-    assert_eq!(output.status.code(), Some(2));
-    let stderr = String::from_utf8(output.stderr).unwrap();
-    assert!(
-        stderr.contains(
-            "cart_management/happy_path.dataset.json and 15 more files already exist; nothing was written"
-        ),
-        "{stderr}"
+    assert_refused(
+        &output,
+        "cart_management/happy_path.dataset.json and 15 more files already exist; nothing was written",
     );
     assert_eq!(before, tree(dir.path()));
     let output = run(&["--domain", "cart_management", "--overwrite"], dir.path());
@@ -340,12 +332,7 @@ fn four_shards_merged_equal_the_one_machine_run() {
         .args(&dirs[..3])
         .output()
         .unwrap();
-    assert_eq!(output.status.code(), Some(2));
-    assert!(
-        String::from_utf8(output.stderr)
-            .unwrap()
-            .contains("merge needs each of 1..=4 exactly once")
-    );
+    assert_refused(&output, "merge needs each of 1..=4 exactly once");
 }
 
 /// A full `coverage generate` running in the background.
@@ -482,29 +469,22 @@ fn bad_input_is_named_with_what_is_valid_and_exit_code_2() {
         (vec!["--concurrency", "0"], "0 is not in 1..=256"),
     ] {
         let output = run(&args, dir.path());
-        assert_eq!(output.status.code(), Some(2), "{args:?}");
-        let stderr = String::from_utf8(output.stderr).unwrap();
-        assert!(stderr.contains(needle), "{args:?}: {stderr}");
+        assert_refused(&output, needle);
     }
     let file = dir.path().join("a-file");
     std::fs::write(&file, "not a directory").unwrap();
     let output = run(&["--global"], &file.join("out"));
-    assert_eq!(output.status.code(), Some(2));
-    assert!(
-        String::from_utf8(output.stderr)
-            .unwrap()
-            .contains("cannot write to")
-    );
+    assert_refused(&output, "cannot write to");
 }
 
 #[test]
 fn the_committed_manifest_is_current() {
     let committed =
         std::fs::read_to_string(root().join("datasets/commerce/manifest.json")).unwrap();
-    let current = manifest_json(
+    let current = manifest_json(&Manifest::build(
         &Coverage::evaluate(coverage::DEFAULT_SEED),
         &Selection::all(),
-    );
+    ));
     assert!(
         committed == current,
         "datasets/commerce/manifest.json is stale: run `cargo run -- manifest --json > datasets/commerce/manifest.json` and review the diff"

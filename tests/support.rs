@@ -1,4 +1,7 @@
 use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use assert_cmd::Command;
 
 use coverage_core::Taxonomy;
 
@@ -43,4 +46,16 @@ pub fn assert_expected(path: &Path, actual: &str) {
         "{} differs (BLESS=1 rewrites it)",
         path.display()
     );
+}
+
+/// The built `coverage` binary, ready for arguments.
+pub fn coverage() -> Command {
+    Command::cargo_bin("coverage").unwrap()
+}
+
+/// The command refused with exit code 2 and said `needle` on stderr.
+pub fn assert_refused(output: &Output, needle: &str) {
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains(needle), "expected {needle:?} in:\n{stderr}");
 }

@@ -330,6 +330,8 @@ pub fn generate_run(
 ) -> Result<Summary, RunError> {
     let coverage = Coverage::evaluate(options.seed);
     let files = planned_files(&coverage, &options.selection, &options.layouts);
+    // Built once: written as manifest.json and summarised at the end.
+    let manifest = Manifest::build(&coverage, &options.selection);
     let reports = match options.shard {
         Some(shard) => shard::write_shard(options, shard, &coverage, &files, observer)?,
         None => {
@@ -337,11 +339,11 @@ pub fn generate_run(
                 concurrency: options.concurrency,
             };
             let target = Target::from(options);
-            let (reports, manifest) = finalize(&target, &coverage, &files, &source, observer)?;
-            return Ok(summary(options, &coverage, reports, manifest));
+            let (reports, status) = finalize(&target, &manifest, &files, &source, observer)?;
+            return Ok(summary(options, &manifest, reports, status));
         }
     };
-    Ok(summary(options, &coverage, reports, FileStatus::Unchanged))
+    Ok(summary(options, &manifest, reports, FileStatus::Unchanged))
 }
 
 /// Merges shard outputs into the files a one-machine run writes.
@@ -360,13 +362,13 @@ pub fn merge_run(
         out: out.to_owned(),
         format: merged.format,
         seed: merged.seed,
-        selection: merged.selection.clone(),
         overwrite,
         resume,
         dry_run,
     };
     let source = Source::Parts(merged.dirs);
-    let (reports, manifest) = finalize(&target, &coverage, &files, &source, observer)?;
+    let manifest = Manifest::build(&coverage, &merged.selection);
+    let (reports, status) = finalize(&target, &manifest, &files, &source, observer)?;
     let options = GenerateOptions {
         out: out.to_owned(),
         selection: merged.selection,
@@ -379,7 +381,7 @@ pub fn merge_run(
         shard: None,
         resume,
     };
-    Ok(summary(&options, &coverage, reports, manifest))
+    Ok(summary(&options, &manifest, reports, status))
 }
 
 /// Where and how final files are written.
@@ -387,7 +389,6 @@ pub(crate) struct Target {
     pub out: PathBuf,
     pub format: Format,
     pub seed: u64,
-    pub selection: Selection,
     pub overwrite: bool,
     pub resume: bool,
     pub dry_run: bool,
@@ -399,7 +400,6 @@ impl From<&GenerateOptions> for Target {
             out: o.out.clone(),
             format: o.format,
             seed: o.seed,
-            selection: o.selection.clone(),
             overwrite: o.overwrite,
             resume: o.resume,
             dry_run: o.dry_run,
@@ -418,7 +418,7 @@ struct Decision {
 
 fn finalize(
     target: &Target,
-    coverage: &Coverage,
+    manifest: &Manifest,
     files: &[Planned],
     source: &Source,
     observer: &dyn Observer,
@@ -433,7 +433,7 @@ fn finalize(
         let hashes = hash_pair(planned, target.seed, source, observer)?;
         decisions.push(decide(target, planned, hashes)?);
     }
-    let manifest_bytes = manifest_json(coverage, &target.selection);
+    let manifest_bytes = manifest_json(manifest);
     let manifest_target = target.out.join(manifest_path());
     let manifest_unchanged =
         std::fs::read(&manifest_target).is_ok_and(|old| old == manifest_bytes.as_bytes());
@@ -505,10 +505,9 @@ fn report(target: &Target, planned: &Planned, decision: &Decision) -> FileReport
     }
 }
 
-/// The manifest of the selection, as `coverage manifest --json` prints it.
-pub fn manifest_json(coverage: &Coverage, selection: &Selection) -> String {
-    let manifest = Manifest::build(coverage, selection);
-    let mut json = serde_json::to_string_pretty(&manifest).expect("manifests serialize");
+/// A manifest's file, as `coverage manifest --json` prints it.
+pub fn manifest_json(manifest: &Manifest) -> String {
+    let mut json = serde_json::to_string_pretty(manifest).expect("manifests serialize");
     json.push('\n');
     json
 }
@@ -700,11 +699,10 @@ fn write_pair(
 
 fn summary(
     options: &GenerateOptions,
-    coverage: &Coverage,
+    built: &Manifest,
     files: Vec<FileReport>,
     manifest: FileStatus,
 ) -> Summary {
-    let built = Manifest::build(coverage, &options.selection);
     let mut layouts: BTreeMap<Layout, LayoutTotal> = BTreeMap::new();
     for file in &files {
         let total = layouts.entry(file.layout).or_insert(LayoutTotal {
