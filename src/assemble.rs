@@ -6,12 +6,13 @@ use crate::contract::SCHEMA_VERSION;
 use crate::contract::dataset::Dataset;
 use crate::contract::golden::Golden;
 use crate::generate::generate;
-use crate::output::body::LineHasher;
-use crate::output::run::{Versioning, dataset_metadata, golden_metadata, scenarios_hash};
+use crate::job::LineHasher;
+use crate::job::versioning::{
+    Hashes, Versioning, dataset_metadata, golden_metadata, scenarios_hash,
+};
 use crate::taxonomy::Scenario;
 
-/// The first version of any dataset.
-pub const INITIAL_VERSION: &str = "1.0.0";
+pub use crate::job::versioning::INITIAL_VERSION;
 
 /// The dataset `dataset_id` of `scenarios` (deduplicated by scenario id, in
 /// grid order) and its golden, both at `version`.
@@ -38,16 +39,14 @@ pub fn assemble(
         golden_hash.add(&serde_json::to_string(entry).expect("serializable"));
     }
     let versioning = Versioning::first(version);
+    let hashes = Hashes {
+        dataset: dataset_hash.finish(),
+        golden: golden_hash.finish(),
+        scenarios: scenarios_hash(&scenarios),
+    };
     let dataset = Dataset {
         schema_version: SCHEMA_VERSION,
-        metadata: dataset_metadata(
-            dataset_id,
-            &scenarios,
-            seed,
-            dataset_hash.finish(),
-            scenarios_hash(&scenarios),
-            &versioning,
-        ),
+        metadata: dataset_metadata(dataset_id, &scenarios, seed, &hashes, &versioning),
         conversations,
     };
     let golden = Golden {
@@ -56,7 +55,7 @@ pub fn assemble(
             dataset_id,
             scenarios.len(),
             seed,
-            golden_hash.finish(),
+            &hashes.golden,
             &versioning,
         ),
         entries,

@@ -6,15 +6,16 @@
 //! [`taxonomy`]; [`Coverage`] runs the rules and answers which scenarios are
 //! kept and why every other one was excluded; [`generate`] turns a scenario
 //! into a conversation and its golden; [`contract`] holds the JSON contracts
-//! other programs read, and [`validate`] checks documents against them.
+//! other programs read; [`job`] writes them to disk as cancellable jobs
+//! with typed events, and [`validate`] checks documents against them.
 
 pub mod assemble;
-pub mod cli;
 pub mod contract;
 mod coverage;
 pub mod generate;
-pub mod output;
+pub mod job;
 pub mod taxonomy;
+mod tree;
 pub mod validate;
 
 pub use coverage::{Coverage, Excluded, Selection};

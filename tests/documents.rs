@@ -152,6 +152,11 @@ fn validate_reports_every_planted_problem_with_its_pointer() {
             "{g}: /entries/7/conversation_id: orphan entry: the dataset has no conversation 'no.such.conversation'"
         ),
         format!("{d}: /conversations/7: conversation '{orphaned}' has no entry in {g}"),
+        // Every edit after writing breaks the file's own content hash.
+        format!("{d}: /metadata/content_hash: "),
+        format!("{g}: /metadata/content_hash: "),
+        // And the pair no longer agrees on the run's seed.
+        format!("{g}: /metadata/seed: 42 but {d} in this tree has \"forty-two\""),
     ] {
         assert!(
             stdout.contains(&expected),
@@ -159,7 +164,7 @@ fn validate_reports_every_planted_problem_with_its_pointer() {
         );
     }
     let stderr = String::from_utf8(output.stderr).unwrap();
-    assert!(stderr.contains("5 problems in 2 files"), "{stderr}{stdout}");
+    assert!(stderr.contains("8 problems in 2 files"), "{stderr}{stdout}");
 }
 
 #[test]

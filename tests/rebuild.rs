@@ -23,10 +23,16 @@ fn copy_tree(from: &Path, to: &Path) {
     }
 }
 
+/// Where the copy and its build live: the test's scratch directory under
+/// whatever target directory cargo uses, never inside the checkout.
+fn scratch() -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join("rebuild-test")
+}
+
 /// A private copy of what `cargo build` reads, so edits never touch the
 /// real checkout; its target directory persists to keep reruns fast.
 fn workspace_copy() -> PathBuf {
-    let work = root().join("target/rebuild-test/work");
+    let work = scratch().join("work");
     let _ = std::fs::remove_dir_all(&work);
     for dir in ["src", "core", "macros", "taxonomy", "schemas"] {
         copy_tree(&root().join(dir), &work.join(dir));
@@ -43,10 +49,7 @@ fn build(work: &Path) -> (bool, String) {
     let output = Command::new(cargo)
         .args(["build", "--offline", "--bin", "coverage"])
         .current_dir(work)
-        .env(
-            "CARGO_TARGET_DIR",
-            root().join("target/rebuild-test/target"),
-        )
+        .env("CARGO_TARGET_DIR", scratch().join("target"))
         .output()
         .unwrap();
     (

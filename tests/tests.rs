@@ -10,6 +10,9 @@ mod documents;
 mod engine_rules;
 // `coverage generate` and `coverage merge` end to end.
 mod generate_cli;
+// The job API from the library: concurrent jobs, cancellation, events,
+// locks, symbolic links, and the validator's content and tree checks.
+mod jobs;
 // The conversation generator over every kept scenario.
 mod generation;
 // Editing the real taxonomy breaks `cargo build`; undoing the edit mends it.

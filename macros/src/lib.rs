@@ -10,9 +10,11 @@ use proc_macro::TokenStream;
 /// one per axis), the `Scenario` struct, the `const` rule table `RULES`, the
 /// `TAXONOMY` model and its `VERSION` and `HASH`.
 ///
-/// The path is relative to the crate root (`CARGO_MANIFEST_DIR`), or to the
+/// The path is relative to the crate root (`CARGO_MANIFEST_DIR`) or the
 /// nearest ancestor directory that has it, so a workspace member can name a
-/// file at the workspace root. A bad taxonomy expands to one
+/// file at the workspace root; failing that, to the nearest directory above
+/// the invoking source file that has it (how compile-fail tests, built in a
+/// scratch crate under any target directory, find their fixtures). A bad taxonomy expands to one
 /// `compile_error!` per problem, each naming `file:line:column`.
 #[proc_macro]
 pub fn taxonomy(input: TokenStream) -> TokenStream {
@@ -50,10 +52,19 @@ fn path_literal(input: &TokenStream) -> Result<String, String> {
 }
 
 fn locate(file: &str) -> Option<PathBuf> {
-    let root = std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from)?;
-    root.ancestors()
-        .map(|dir| dir.join(file))
-        .find(|candidate| Path::is_file(candidate))
+    let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from);
+    let source_dir = proc_macro::Span::call_site()
+        .local_file()
+        .and_then(|source| source.parent().map(Path::to_owned));
+    [manifest_dir, source_dir]
+        .into_iter()
+        .flatten()
+        .find_map(|start| {
+            start
+                .ancestors()
+                .map(|dir| dir.join(file))
+                .find(|candidate| Path::is_file(candidate))
+        })
 }
 
 fn compile_error(message: &str) -> String {

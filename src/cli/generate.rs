@@ -1,18 +1,21 @@
-//! `coverage generate` and `coverage merge`: write the coverage set.
+//! `coverage generate` and `coverage merge`: write the coverage set. Both
+//! are a job of the library's; this module only builds the spec, shows
+//! progress, cancels the job on Ctrl-C and prints the report.
 
 use std::io::Write;
 use std::path::PathBuf;
 
 use clap::Args;
+use clap::builder::{PossibleValuesParser, TypedValueParser};
 use comfy_table::{Cell, CellAlignment, Table, presets};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::output::run::{Observer, RunError};
-use crate::output::{
-    FileStatus, Format, GenerateOptions, Layout, Shard, Summary, generate_run, merge_run,
+use coverage::job::{
+    self, CancelToken, Event, FileStatus, Format, GenerateSpec, JobError, JobSpec, Layout,
+    RunReport, Shard, Work, WritePolicy,
 };
-use crate::taxonomy::{Behavior, Domain};
-use crate::{DEFAULT_SEED, Selection};
+use coverage::taxonomy::{Behavior, Domain};
+use coverage::{DEFAULT_SEED, Selection};
 
 /// Write datasets and goldens: per behavior, per domain and global.
 #[derive(Debug, Args)]
@@ -39,26 +42,48 @@ pub struct GenerateArgs {
     /// Seed for cap picks and phrasing; recorded in every file.
     #[arg(long, default_value_t = DEFAULT_SEED, value_parser = super::parse_seed, allow_hyphen_values = true)]
     seed: u64,
-    #[arg(long, value_enum, default_value_t = Format::Json)]
+    #[arg(long, default_value = "json", value_parser = format_parser())]
     format: Format,
-    /// Replace existing files (a changed dataset gets a new version).
-    #[arg(long)]
-    overwrite: bool,
-    /// Write nothing; print what would be written.
-    #[arg(long)]
-    dry_run: bool,
+    #[command(flatten)]
+    write: WriteArgs,
     /// Worker threads; any value gives the same bytes. Default: all cores.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
     concurrency: Option<u16>,
     /// Write only shard K of N (1 ≤ K ≤ N); combine shards with `coverage merge`.
     #[arg(long, value_name = "K/N")]
     shard: Option<Shard>,
+}
+
+/// The flags that say what to do about existing files, and how to report.
+#[derive(Debug, Args)]
+struct WriteArgs {
+    /// Replace existing files (a changed dataset gets a new version).
+    #[arg(long, conflicts_with = "resume")]
+    overwrite: bool,
     /// Finish an interrupted run: keep files already complete and identical.
     #[arg(long)]
     resume: bool,
-    /// Print the summary as JSON.
+    /// Write nothing; print what would be written.
+    #[arg(long)]
+    dry_run: bool,
+    /// Print the report as JSON.
     #[arg(long)]
     json: bool,
+}
+
+impl WriteArgs {
+    fn policy(&self) -> WritePolicy {
+        match (self.overwrite, self.resume) {
+            (true, _) => WritePolicy::Overwrite,
+            (_, true) => WritePolicy::Resume,
+            _ => WritePolicy::Refuse,
+        }
+    }
+}
+
+fn format_parser() -> impl TypedValueParser<Value = Format> {
+    PossibleValuesParser::new(Format::ALL.map(Format::extension))
+        .map(|text| text.parse::<Format>().expect("one of the possible values"))
 }
 
 impl GenerateArgs {
@@ -72,29 +97,26 @@ impl GenerateArgs {
         .filter_map(|(on, layout)| on.then_some(layout))
         .collect();
         if layouts.is_empty() {
-            layouts = vec![Layout::Split, Layout::Combined, Layout::Global];
+            layouts = Layout::ALL.to_vec();
         }
         let concurrency = self
             .concurrency
             .map(usize::from)
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
-        let options = GenerateOptions {
+        let spec = JobSpec {
             out: self.out,
-            selection: Selection::new(self.domains, self.behaviors),
-            layouts,
-            seed: self.seed,
-            format: self.format,
-            overwrite: self.overwrite,
-            dry_run: self.dry_run,
+            work: Work::Generate(GenerateSpec {
+                selection: Selection::new(self.domains, self.behaviors),
+                seed: self.seed,
+                layouts,
+                format: self.format,
+                shard: self.shard,
+            }),
+            policy: self.write.policy(),
+            dry_run: self.write.dry_run,
             concurrency,
-            shard: self.shard,
-            resume: self.resume,
         };
-        install_interrupt_handler();
-        let progress = Progress::new(self.json);
-        let summary = generate_run(&options, &progress).map_err(run_error);
-        progress.finish();
-        print_summary(out, &summary?, self.json)
+        run_job(&spec, out, self.write.json)
     }
 }
 
@@ -107,50 +129,55 @@ pub struct MergeArgs {
     /// Output directory.
     #[arg(long, default_value = "datasets", value_name = "DIR")]
     out: PathBuf,
-    /// Replace existing files.
-    #[arg(long)]
-    overwrite: bool,
-    /// Keep files already complete and identical.
-    #[arg(long)]
-    resume: bool,
-    /// Write nothing; print what would be written.
-    #[arg(long)]
-    dry_run: bool,
-    /// Print the summary as JSON.
-    #[arg(long)]
-    json: bool,
+    #[command(flatten)]
+    write: WriteArgs,
 }
 
 impl MergeArgs {
     pub fn exec(self, out: &mut dyn Write) -> anyhow::Result<()> {
-        install_interrupt_handler();
-        let progress = Progress::new(self.json);
-        let summary = merge_run(
-            &self.out,
-            &self.shards,
-            self.overwrite,
-            self.resume,
-            self.dry_run,
-            &progress,
-        )
-        .map_err(run_error);
-        progress.finish();
-        print_summary(out, &summary?, self.json)
+        let spec = JobSpec {
+            out: self.out,
+            work: Work::Merge {
+                shards: self.shards,
+            },
+            policy: self.write.policy(),
+            dry_run: self.write.dry_run,
+            concurrency: 1,
+        };
+        run_job(&spec, out, self.write.json)
     }
 }
 
-fn run_error(error: RunError) -> anyhow::Error {
+/// Runs the job with a progress bar, Ctrl-C and SIGTERM cancelling it.
+fn run_job(spec: &JobSpec, out: &mut dyn Write, json: bool) -> anyhow::Result<()> {
+    let cancel = CancelToken::new();
+    let on_signal = cancel.clone();
+    // Only this process's one job listens; the handler just asks it to stop.
+    let _ = ctrlc::set_handler(move || on_signal.cancel());
+    let progress = Progress::new(json);
+    let result = job::run(spec, &cancel, &mut |event| progress.on(&event));
+    progress.finish();
+    match result {
+        Ok(report) => print_report(out, &report, json),
+        Err(error) => Err(job_error(error)),
+    }
+}
+
+/// The job's error, with the hint a command-line user needs.
+fn job_error(error: JobError) -> anyhow::Error {
     match error {
-        RunError::Refused(message) => super::UsageError(message).into(),
-        RunError::Interrupted => super::Interrupted.into(),
-        other => other.into(),
+        JobError::Cancelled => super::Interrupted.into(),
+        JobError::TargetsExist { .. } => super::UsageError(format!(
+            "{error}. Pass --overwrite to replace, --resume to finish an interrupted run of the same command, or choose another --out"
+        ))
+        .into(),
+        JobError::Busy { .. } => super::UsageError(format!(
+            "{error}. Wait for it to finish, or choose another --out"
+        ))
+        .into(),
+        error if error.is_refusal() => super::UsageError(error.to_string()).into(),
+        error => error.into(),
     }
-}
-
-/// Ctrl-C and SIGTERM stop writers between lines; temporary files are
-/// removed and finished files stay whole.
-fn install_interrupt_handler() {
-    let _ = ctrlc::set_handler(crate::output::atomic::interrupt);
 }
 
 /// A progress bar on a terminal; nothing when output is piped.
@@ -171,67 +198,56 @@ impl Progress {
         Self(bar)
     }
 
+    fn on(&self, event: &Event) {
+        match event {
+            Event::Planned { conversations, .. } => self.0.set_length(*conversations),
+            Event::Progress { conversations } => self.0.inc(*conversations),
+            _ => {}
+        }
+    }
+
     fn finish(&self) {
         self.0.finish_and_clear();
     }
 }
 
-impl Observer for Progress {
-    fn planned(&self, conversations: u64) {
-        self.0.set_length(conversations);
-    }
-
-    fn advanced(&self, conversations: u64) {
-        self.0.inc(conversations);
-    }
-}
-
-fn print_summary(out: &mut dyn Write, summary: &Summary, json: bool) -> anyhow::Result<()> {
+fn print_report(out: &mut dyn Write, report: &RunReport, json: bool) -> anyhow::Result<()> {
     if json {
-        serde_json::to_writer_pretty(&mut *out, summary)?;
+        serde_json::to_writer_pretty(&mut *out, report)?;
         writeln!(out)?;
         return Ok(());
     }
-    let count = |status: FileStatus| summary.files.iter().filter(|f| f.status == status).count();
-    let verb = if summary.dry_run {
-        "Would write"
+    let (verb, written) = if report.dry_run {
+        ("Would write", report.count(FileStatus::WouldWrite))
     } else {
-        "Wrote"
+        ("Wrote", report.count(FileStatus::Written))
     };
-    let written = if summary.dry_run {
-        count(FileStatus::WouldWrite)
-    } else {
-        count(FileStatus::Written)
-    };
-    let what = if summary.shard.is_some() {
+    let what = if report.shard.is_some() {
         "part pairs"
     } else {
         "dataset/golden pairs"
     };
+    let refusing = match report.count(FileStatus::WouldRefuse) {
+        0 => String::new(),
+        n => format!(
+            ", {n} already exist (a real run needs --overwrite, or --resume if they are complete)"
+        ),
+    };
+    let shard = report
+        .shard
+        .as_ref()
+        .map(|s| format!(", shard {s}"))
+        .unwrap_or_default();
     writeln!(
         out,
-        "{verb} {written} {what} to {}, {} unchanged{}; seed {}, {} format{}",
-        summary.out,
-        count(FileStatus::Unchanged),
-        match count(FileStatus::WouldRefuse) {
-            0 => String::new(),
-            n => format!(
-                ", {n} already exist (a real run needs --overwrite, or --resume if they are complete)"
-            ),
-        },
-        summary.seed,
-        match summary.format {
-            Format::Json => "json",
-            Format::Jsonl => "jsonl",
-        },
-        summary
-            .shard
-            .as_ref()
-            .map(|s| format!(", shard {s}"))
-            .unwrap_or_default()
+        "{verb} {written} {what} to {}, {} unchanged{refusing}; seed {}, {} format{shard}",
+        report.out,
+        report.count(FileStatus::Unchanged),
+        report.seed,
+        report.format,
     )?;
-    if summary.dry_run {
-        for file in &summary.files {
+    if report.dry_run {
+        for file in &report.files {
             writeln!(
                 out,
                 "  {:<12} {:>5}  {}",
@@ -244,7 +260,7 @@ fn print_summary(out: &mut dyn Write, summary: &Summary, json: bool) -> anyhow::
     let mut layouts = Table::new();
     layouts.load_preset(presets::ASCII_MARKDOWN);
     layouts.set_header(vec!["layout", "files", "conversations"]);
-    for total in &summary.layouts {
+    for total in &report.layouts {
         let name = match total.layout {
             Layout::Split => "per behavior",
             Layout::Combined => "per domain",
@@ -260,14 +276,14 @@ fn print_summary(out: &mut dyn Write, summary: &Summary, json: bool) -> anyhow::
     let mut rules = Table::new();
     rules.load_preset(presets::ASCII_MARKDOWN);
     rules.set_header(vec!["excluded by rule", "scenarios"]);
-    for (rule, removed) in &summary.excluded {
-        rules.add_row(vec![Cell::new(rule), right(*removed)]);
+    for exclusion in &report.excluded {
+        rules.add_row(vec![Cell::new(&exclusion.rule), right(exclusion.removed)]);
     }
     writeln!(out, "{rules}")?;
     writeln!(
         out,
         "{} scenarios kept. Check the files with: coverage validate {}",
-        summary.kept, summary.out
+        report.kept, report.out
     )?;
     Ok(())
 }

@@ -5,9 +5,9 @@ use std::io::Write;
 use clap::Args;
 use comfy_table::{Cell, CellAlignment, Table, presets};
 
-use crate::contract::manifest::Manifest;
-use crate::taxonomy::{Behavior, Domain};
-use crate::{Coverage, DEFAULT_SEED, Selection};
+use coverage::contract::manifest::Manifest;
+use coverage::taxonomy::{Behavior, Domain};
+use coverage::{Coverage, DEFAULT_SEED, Selection};
 
 /// List kept and excluded scenarios, with counts per pair and per rule.
 #[derive(Debug, Args)]
@@ -32,8 +32,7 @@ impl ManifestArgs {
         let selection = Selection::new(self.domains, self.behaviors);
         let manifest = Manifest::build(&coverage, &selection);
         if self.json {
-            serde_json::to_writer_pretty(&mut *out, &manifest)?;
-            writeln!(out)?;
+            out.write_all(manifest.to_json().as_bytes())?;
         } else {
             write!(out, "{}", summary(&manifest))?;
         }

@@ -1,4 +1,6 @@
 //! The `coverage` command line: one type per subcommand, each with `exec`.
+//! It lives in the binary, outside the library's API: presentation (exit
+//! codes, hints, tables) stays at this edge.
 
 mod generate;
 mod manifest;
@@ -26,7 +28,7 @@ pub mod exit {
 /// Evaluation datasets for shopping assistants with provably complete coverage.
 #[derive(Debug, Parser)]
 #[command(name = "coverage", version, about, long_about = None)]
-pub struct App {
+struct App {
     #[command(subcommand)]
     command: Command,
 }
@@ -55,8 +57,8 @@ impl Command {
 /// Parses the command line, runs it and maps the result to an exit code.
 pub fn main() -> ExitCode {
     let app = App::parse();
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    // Buffered: `coverage manifest --json` is megabytes of small writes.
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     match app.command.exec(&mut out).and_then(|()| Ok(out.flush()?)) {
         Ok(()) => ExitCode::from(exit::SUCCESS),
         // A closed pipe (`coverage manifest --json | head`) is not a failure.
@@ -84,7 +86,7 @@ pub(crate) fn parse_seed(text: &str) -> Result<u64, String> {
 
 /// The user named something invalid: reported with exit code 2.
 #[derive(Debug)]
-pub struct UsageError(pub String);
+pub(crate) struct UsageError(pub String);
 
 impl std::fmt::Display for UsageError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -108,7 +110,7 @@ fn is_broken_pipe(error: &anyhow::Error) -> bool {
 
 /// The run was stopped by a signal.
 #[derive(Debug)]
-pub struct Interrupted;
+pub(crate) struct Interrupted;
 
 impl std::fmt::Display for Interrupted {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

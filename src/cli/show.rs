@@ -5,11 +5,11 @@ use std::io::Write;
 use anyhow::bail;
 use clap::Args;
 
-use crate::contract::dataset::Role;
-use crate::contract::golden::Constraint;
-use crate::generate::{Generated, generate, pair_dataset_id};
-use crate::taxonomy::Scenario;
-use crate::{Coverage, DEFAULT_SEED};
+use coverage::contract::dataset::Role;
+use coverage::contract::golden::Constraint;
+use coverage::generate::{Generated, generate, pair_dataset_id};
+use coverage::taxonomy::Scenario;
+use coverage::{Coverage, DEFAULT_SEED};
 
 /// Print one scenario's conversation and golden entry.
 #[derive(Debug, Args)]

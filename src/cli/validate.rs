@@ -6,36 +6,56 @@ use std::path::PathBuf;
 use anyhow::bail;
 use clap::Args;
 
-use crate::validate::validate_paths;
+use coverage::validate::{Options, validate_paths};
 
-/// Check datasets and goldens against their schemas, and each golden against its dataset.
+/// Check datasets and goldens against their schemas, their content hashes
+/// and each other.
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
-    /// Files, or directories searched for *.dataset.json and *.golden.json.
+    /// Files, or directories searched for *.dataset.json[l] and *.golden.json[l].
+    /// Each is checked as one tree: one seed, taxonomy and format.
     #[arg(value_name = "PATH", required = true)]
     paths: Vec<PathBuf>,
+    /// Problems printed per file; the rest are counted.
+    #[arg(long, value_name = "N", default_value_t = Options::default().problems_per_file)]
+    max_problems: usize,
 }
 
 impl ValidateArgs {
     pub fn exec(self, out: &mut dyn Write) -> anyhow::Result<()> {
-        let (problems, files) = validate_paths(&self.paths).map_err(super::UsageError)?;
-        for problem in &problems {
-            writeln!(out, "{problem}")?;
-        }
-        if files == 0 {
-            bail!(super::UsageError(
-                "no *.dataset.json or *.golden.json files found".into()
-            ));
-        }
-        if !problems.is_empty() {
-            bail!(
-                "{} problem{} in {files} file{}",
-                problems.len(),
-                plural(problems.len()),
-                plural(files)
+        let options = Options {
+            problems_per_file: self.max_problems,
+        };
+        let report =
+            validate_paths(&self.paths, options).map_err(|e| super::UsageError(e.to_string()))?;
+        for skipped in &report.skipped {
+            eprintln!(
+                "warning: skipped {}: {}",
+                skipped.path.display(),
+                skipped.reason
             );
         }
-        writeln!(out, "{files} file{} valid", plural(files))?;
+        for problem in &report.problems {
+            writeln!(out, "{problem}")?;
+        }
+        for (file, more) in &report.omitted {
+            writeln!(out, "{file}: … and {more} more problem{}", plural(*more))?;
+        }
+        if report.files == 0 {
+            bail!(super::UsageError(
+                "no *.dataset.json[l] or *.golden.json[l] files found".into()
+            ));
+        }
+        let total = report.total_problems();
+        if total > 0 {
+            bail!(
+                "{total} problem{} in {} file{}",
+                plural(total),
+                report.files,
+                plural(report.files)
+            );
+        }
+        writeln!(out, "{} file{} valid", report.files, plural(report.files))?;
         Ok(())
     }
 }

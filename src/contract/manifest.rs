@@ -159,6 +159,14 @@ impl Manifest {
         }
     }
 
+    /// The manifest's file, as `coverage manifest --json` prints it and a
+    /// run writes it: pretty, keys in a fixed order, a final newline.
+    pub fn to_json(&self) -> String {
+        let mut json = serde_json::to_string_pretty(self).expect("manifests serialize");
+        json.push('\n');
+        json
+    }
+
     /// The summary of one (domain, behavior) pair, if selected.
     pub fn pair(&self, domain: Domain, behavior: Behavior) -> Option<&PairSummary> {
         self.pairs

@@ -1,10 +1,16 @@
 //! The machine-readable contracts other programs read: the manifest, the
-//! dataset and the golden. Kept apart from the engine so that a change here
-//! is visibly a change of contract; `schemas/` holds their JSON Schemas.
+//! dataset and the golden, and what a generation job reports (its events,
+//! its final report, a shard's manifest). Kept apart from the engine so
+//! that a change here is visibly a change of contract; `schemas/` holds the
+//! JSON Schemas of datasets and goldens.
 
 pub mod dataset;
+pub mod event;
+pub mod files;
 pub mod golden;
 pub mod manifest;
+pub mod report;
+pub mod shard;
 
 /// The schema version of every dataset and golden this build writes.
 pub const SCHEMA_VERSION: u32 = 2;

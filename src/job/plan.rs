@@ -2,51 +2,9 @@
 
 use std::path::PathBuf;
 
-use serde::Serialize;
-
+pub use crate::contract::files::{Format, Layout};
 use crate::coverage::{Coverage, Selection};
 use crate::taxonomy::{Behavior, Domain, Scenario, VERTICAL};
-
-/// The three ways conversations are collated.
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Serialize,
-    serde::Deserialize,
-    clap::ValueEnum,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum Layout {
-    /// One dataset per (domain, behavior).
-    Split,
-    /// One dataset per domain over its behaviors.
-    Combined,
-    /// One dataset over everything selected.
-    Global,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize, clap::ValueEnum)]
-#[serde(rename_all = "lowercase")]
-pub enum Format {
-    /// One JSON document per file.
-    Json,
-    /// A header line, then one conversation (or golden entry) per line.
-    Jsonl,
-}
-
-impl Format {
-    pub fn extension(self) -> &'static str {
-        match self {
-            Self::Json => "json",
-            Self::Jsonl => "jsonl",
-        }
-    }
-}
 
 /// One dataset/golden pair a run writes.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -128,4 +86,25 @@ pub fn plan(selection: &Selection, layouts: &[Layout]) -> Vec<OutputFile> {
 /// Where the selection's manifest goes, relative to the output directory.
 pub fn manifest_path() -> PathBuf {
     PathBuf::from(format!("{VERTICAL}/manifest.json"))
+}
+
+/// One planned file with its scenarios.
+pub struct Planned {
+    pub file: OutputFile,
+    pub scenarios: Vec<Scenario>,
+}
+
+/// The files of `layouts` for `selection`, each with its kept scenarios.
+pub fn planned_files(
+    coverage: &Coverage,
+    selection: &Selection,
+    layouts: &[Layout],
+) -> Vec<Planned> {
+    plan(selection, layouts)
+        .into_iter()
+        .map(|file| {
+            let scenarios = file.scenarios(coverage, selection).collect();
+            Planned { file, scenarios }
+        })
+        .collect()
 }

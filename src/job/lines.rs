@@ -2,11 +2,9 @@
 //! golden entry, generated in deterministic chunks so any concurrency
 //! yields the same lines in the same order, with bounded memory.
 
-use std::io;
-
 use sha2::{Digest, Sha256};
 
-use super::atomic::check_interrupt;
+use super::{CancelToken, JobError};
 use crate::generate::generate;
 use crate::taxonomy::Scenario;
 
@@ -17,17 +15,19 @@ const CHUNK: usize = 128;
 pub type LinePair = (String, String);
 
 /// Renders the lines of `scenarios` for `dataset_id` and hands them to
-/// `sink` in scenario order, `concurrency` workers at a time.
+/// `sink` in scenario order, `concurrency` workers at a time, stopping
+/// between rounds when `cancel` is triggered.
 pub fn generate_lines(
     scenarios: &[Scenario],
     dataset_id: &str,
     seed: u64,
     concurrency: usize,
-    sink: &mut dyn FnMut(&str, &str) -> io::Result<()>,
-) -> io::Result<()> {
+    cancel: &CancelToken,
+    sink: &mut dyn FnMut(&str, &str) -> Result<(), JobError>,
+) -> Result<(), JobError> {
     let workers = concurrency.max(1);
     for round in scenarios.chunks(workers * CHUNK) {
-        check_interrupt()?;
+        cancel.check()?;
         let rendered: Vec<LinePair> = if workers == 1 {
             round.iter().map(|s| render(s, dataset_id, seed)).collect()
         } else {

@@ -19,9 +19,9 @@ use std::path::Path;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::body::LineHasher;
-use super::plan::Format;
+use super::lines::LineHasher;
 use crate::contract::SCHEMA_VERSION;
+use crate::contract::files::Format;
 
 /// Which of the pair a document is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -1,0 +1,283 @@
+//! A job from start to report: lock the output directory, plan the files,
+//! check every directory can take them, clear what killed jobs left, then
+//! take the shared path to disk ([`super::target`]) and finish with the
+//! run's summary file: `manifest.json`, or a shard's manifest.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use super::atomic::{AtomicFile, JobTag, remove_stale_temps};
+use super::error::JobError;
+use super::lock::OutputLock;
+use super::plan::{Planned, manifest_path, planned_files};
+use super::shard::{self, Shard};
+use super::source::Source;
+use super::target::{self, Form, Prepared, Target};
+use super::{CancelToken, JobSpec, Work, WritePolicy};
+use crate::contract::event::Event;
+use crate::contract::files::{Format, Layout};
+use crate::contract::manifest::Manifest;
+use crate::contract::report::{FileReport, FileStatus, LayoutTotal, RuleExclusion, RunReport};
+use crate::contract::shard::{PartRecord, ShardManifest};
+use crate::coverage::{Coverage, Selection};
+use crate::taxonomy;
+
+/// Runs `spec` to the end, telling `events` as it goes.
+pub fn run(
+    spec: &JobSpec,
+    cancel: &CancelToken,
+    events: &mut dyn FnMut(Event),
+) -> Result<RunReport, JobError> {
+    // Held to the end: one writer per output directory, and only the
+    // holder clears temporary files.
+    let _lock = if spec.dry_run {
+        None
+    } else {
+        Some(OutputLock::acquire(&spec.out)?)
+    };
+    let tag = JobTag::new();
+    let job = match &spec.work {
+        Work::Generate(generate) => {
+            let coverage = Coverage::evaluate(generate.seed);
+            let files = planned_files(&coverage, &generate.selection, &generate.layouts);
+            let manifest = Manifest::build(&coverage, &generate.selection);
+            let source = Source::Generate {
+                seed: generate.seed,
+                concurrency: spec.concurrency,
+            };
+            let (files, form) = match generate.shard {
+                Some(shard) => (
+                    shard.slice(&coverage, &generate.selection, files),
+                    Form::Part,
+                ),
+                None => (files, Form::Document(generate.format)),
+            };
+            JobPlan {
+                seed: generate.seed,
+                format: generate.format,
+                layouts: generate.layouts.clone(),
+                selection: generate.selection.clone(),
+                shard: generate.shard,
+                files,
+                form,
+                manifest,
+                source,
+            }
+        }
+        Work::Merge { shards } => {
+            let merged = shard::read_shards(shards)?;
+            let coverage = Coverage::evaluate(merged.seed);
+            let files = planned_files(&coverage, &merged.selection, &merged.layouts);
+            let manifest = Manifest::build(&coverage, &merged.selection);
+            JobPlan {
+                seed: merged.seed,
+                format: merged.format,
+                layouts: merged.layouts,
+                selection: merged.selection,
+                shard: None,
+                files,
+                form: Form::Document(merged.format),
+                manifest,
+                source: Source::Parts(merged.dirs),
+            }
+        }
+    };
+    job.execute(spec, &tag, cancel, events)
+}
+
+/// A job with its plan made.
+struct JobPlan {
+    seed: u64,
+    format: Format,
+    layouts: Vec<Layout>,
+    selection: Selection,
+    shard: Option<Shard>,
+    files: Vec<Planned>,
+    form: Form,
+    manifest: Manifest,
+    source: Source,
+}
+
+impl JobPlan {
+    fn execute(
+        self,
+        spec: &JobSpec,
+        tag: &JobTag,
+        cancel: &CancelToken,
+        events: &mut dyn FnMut(Event),
+    ) -> Result<RunReport, JobError> {
+        let target = Target {
+            out: &spec.out,
+            form: self.form,
+            seed: self.seed,
+            policy: spec.policy,
+            dry_run: spec.dry_run,
+            tag,
+        };
+        let summary_path = match self.shard {
+            Some(shard) => shard.manifest_path(),
+            None => manifest_path(),
+        };
+        if !spec.dry_run {
+            let dirs = target.preflight(&self.files, &summary_path)?;
+            if spec.policy == WritePolicy::Refuse {
+                // Under refuse every existing target is a conflict: say so
+                // before any work.
+                let existing = target.existing(&self.files);
+                if !existing.is_empty() {
+                    return Err(JobError::TargetsExist { paths: existing });
+                }
+            }
+            let mut sweep = dirs;
+            sweep.push(spec.out.clone());
+            remove_stale_temps(&sweep).map_err(JobError::io(&spec.out))?;
+        }
+        let conversations: usize = self.files.iter().map(|p| p.scenarios.len()).sum();
+        events(Event::Planned {
+            files: self.files.len(),
+            conversations: conversations as u64,
+        });
+        let prepared = target::prepare(&target, &self.files, &self.source, cancel, events)?;
+        let summary_bytes = self.summary_bytes(&prepared);
+        let summary = SummaryFile::new(spec.out.join(&summary_path), summary_bytes, spec.policy);
+        let mut conflicts: Vec<PathBuf> = prepared.conflicts().cloned().collect();
+        conflicts.extend(summary.conflict());
+        if !spec.dry_run && !conflicts.is_empty() {
+            return Err(JobError::TargetsExist { paths: conflicts });
+        }
+        let reports = prepared.write(&target, &self.files, cancel, events)?;
+        let summary_status = if spec.dry_run {
+            summary.dry_status()
+        } else {
+            summary.write(tag)?
+        };
+        let report = self.report(spec, reports, &summary_path, summary_status);
+        events(Event::Finished {
+            report: Box::new(report.clone()),
+        });
+        Ok(report)
+    }
+
+    /// `manifest.json`, or for a shard the shard manifest that lets a merge
+    /// check it has every piece.
+    fn summary_bytes(&self, prepared: &Prepared) -> String {
+        let Some(shard) = self.shard else {
+            return self.manifest.to_json();
+        };
+        let mut json = serde_json::to_string_pretty(&ShardManifest {
+            shard: shard.to_string(),
+            seed: self.seed,
+            taxonomy_hash: taxonomy::HASH.to_owned(),
+            fixtures_hash: taxonomy::FIXTURES_HASH.to_owned(),
+            format: self.format,
+            layouts: self.layouts.clone(),
+            domains: self.selection.domains().to_vec(),
+            behaviors: self.selection.behaviors().to_vec(),
+            parts: prepared
+                .pairs
+                .iter()
+                .map(|pair| PartRecord {
+                    dataset_id: pair.report.dataset_id.clone(),
+                    lines: pair.report.conversations,
+                    dataset_hash: pair.hashes.dataset.clone(),
+                    golden_hash: pair.hashes.golden.clone(),
+                })
+                .collect(),
+        })
+        .expect("shard manifests serialize");
+        json.push('\n');
+        json
+    }
+
+    fn report(
+        self,
+        spec: &JobSpec,
+        files: Vec<FileReport>,
+        summary_path: &Path,
+        summary: FileStatus,
+    ) -> RunReport {
+        let mut layouts: BTreeMap<Layout, LayoutTotal> = BTreeMap::new();
+        for file in &files {
+            let total = layouts.entry(file.layout).or_insert(LayoutTotal {
+                layout: file.layout,
+                files: 0,
+                conversations: 0,
+            });
+            total.files += 1;
+            total.conversations += file.conversations;
+        }
+        RunReport {
+            out: spec.out.display().to_string(),
+            seed: self.seed,
+            format: self.format,
+            shard: self.shard.map(|s| s.to_string()),
+            dry_run: spec.dry_run,
+            files,
+            manifest_path: summary_path.display().to_string(),
+            manifest_status: summary,
+            layouts: layouts.into_values().collect(),
+            excluded: self
+                .manifest
+                .rules
+                .iter()
+                .map(|r| RuleExclusion {
+                    rule: r.id.clone(),
+                    removed: r.removed,
+                })
+                .collect(),
+            kept: self.manifest.totals.kept,
+            manifest: self.manifest,
+        }
+    }
+}
+
+/// The run's summary file. It is a summary, not data: an identical one is
+/// never in the way.
+struct SummaryFile {
+    path: PathBuf,
+    bytes: String,
+    unchanged: bool,
+    conflict: bool,
+}
+
+impl SummaryFile {
+    fn new(path: PathBuf, bytes: String, policy: WritePolicy) -> Self {
+        let unchanged = std::fs::read(&path).is_ok_and(|old| old == bytes.as_bytes());
+        let conflict =
+            !unchanged && path.symlink_metadata().is_ok() && policy != WritePolicy::Overwrite;
+        Self {
+            path,
+            bytes,
+            unchanged,
+            conflict,
+        }
+    }
+
+    fn conflict(&self) -> Option<PathBuf> {
+        self.conflict.then(|| self.path.clone())
+    }
+
+    fn dry_status(&self) -> FileStatus {
+        match (self.unchanged, self.conflict) {
+            (true, _) => FileStatus::Unchanged,
+            (false, true) => FileStatus::WouldRefuse,
+            (false, false) => FileStatus::WouldWrite,
+        }
+    }
+
+    fn write(self, tag: &JobTag) -> Result<FileStatus, JobError> {
+        if self.unchanged {
+            return Ok(FileStatus::Unchanged);
+        }
+        if let Some(dir) = self.path.parent() {
+            std::fs::create_dir_all(dir).map_err(JobError::io(dir))?;
+        }
+        let io = JobError::io(&self.path);
+        let mut file = AtomicFile::create(&self.path, tag).map_err(JobError::io(&self.path))?;
+        file.write_all(self.bytes.as_bytes())
+            .and_then(|()| file.commit())
+            .map_err(io)?;
+        Ok(FileStatus::Written)
+    }
+}

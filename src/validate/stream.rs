@@ -1,0 +1,135 @@
+//! Reading a document one item at a time, whatever its format, so memory
+//! does not grow with file size. A JSON document is walked by a streaming
+//! deserializer that hands over each element of `conversations` or
+//! `entries` as it is parsed; a JSON Lines document is a header line and
+//! one item per line.
+
+use std::fmt;
+use std::io::{BufRead, BufReader, Read};
+
+use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Value};
+
+/// Told what a document holds, in order.
+pub trait Listener {
+    /// A top-level field other than the item list.
+    fn header(&mut self, key: String, value: Value);
+    /// The item list begins, under `key`.
+    fn begin_items(&mut self, key: &str);
+    /// One item of the list.
+    fn item(&mut self, index: usize, item: Value);
+}
+
+/// Streams a JSON document to `listener`. `Err` names what is not JSON.
+pub fn json(reader: impl Read, listener: &mut dyn Listener) -> Result<(), String> {
+    let mut deserializer = serde_json::Deserializer::from_reader(BufReader::new(reader));
+    DocumentSeed { listener }
+        .deserialize(&mut deserializer)
+        .and_then(|()| deserializer.end())
+        .map_err(|e| format!("not valid JSON: {e}"))
+}
+
+/// Streams a JSON Lines document: the header line's fields, then one item
+/// per non-blank line under `key`.
+pub fn json_lines(reader: impl Read, key: &str, listener: &mut dyn Listener) -> Result<(), String> {
+    let mut lines = BufReader::new(reader).lines().enumerate();
+    let header = loop {
+        match lines.next() {
+            None => return Err("empty file; expected a header line".into()),
+            Some((_, line)) => {
+                let line = line.map_err(|e| format!("cannot read: {e}"))?;
+                if !line.trim().is_empty() {
+                    break line;
+                }
+            }
+        }
+    };
+    let header: Map<String, Value> = match serde_json::from_str(&header) {
+        Ok(Value::Object(map)) => map,
+        Ok(_) => return Err("line 1: the header is not a JSON object".into()),
+        Err(e) => return Err(format!("line 1: not valid JSON: {e}")),
+    };
+    for (k, v) in header {
+        listener.header(k, v);
+    }
+    listener.begin_items(key);
+    let mut index = 0;
+    for (number, line) in lines {
+        let line = line.map_err(|e| format!("cannot read: {e}"))?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let item = serde_json::from_str(&line)
+            .map_err(|e| format!("line {}: not valid JSON: {e}", number + 1))?;
+        listener.item(index, item);
+        index += 1;
+    }
+    Ok(())
+}
+
+/// The item lists a document may hold.
+pub const ITEM_KEYS: [&str; 2] = ["conversations", "entries"];
+
+struct DocumentSeed<'a> {
+    listener: &'a mut dyn Listener,
+}
+
+impl<'de> DeserializeSeed<'de> for DocumentSeed<'_> {
+    type Value = ();
+
+    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for DocumentSeed<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(key) = map.next_key::<String>()? {
+            if ITEM_KEYS.contains(&key.as_str()) {
+                self.listener.begin_items(&key);
+                map.next_value_seed(ItemsSeed {
+                    listener: &mut *self.listener,
+                })?;
+            } else {
+                let value: Value = map.next_value()?;
+                self.listener.header(key, value);
+            }
+        }
+        Ok(())
+    }
+}
+
+struct ItemsSeed<'a> {
+    listener: &'a mut dyn Listener,
+}
+
+impl<'de> DeserializeSeed<'de> for ItemsSeed<'_> {
+    type Value = ();
+
+    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ItemsSeed<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an array of items")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let mut index = 0;
+        while let Some(item) = seq.next_element::<Value>()? {
+            self.listener.item(index, item);
+            index += 1;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,255 @@
+//! One document, streamed: each item is checked against its schema and the
+//! taxonomy as it arrives and then reduced to the little the cross-file
+//! checks need, and the document's own totals and hash are checked at its
+//! end.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+use serde_json::{Map, Value, json};
+
+use super::schema::{Kind, SUPPORTED, Schemas};
+use super::stream::{self, Listener};
+use super::{Problems, checks};
+use crate::job::LineHasher;
+use crate::taxonomy::Difficulty;
+
+/// What the cross-file checks need of one item.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct ItemSummary {
+    /// A conversation's `id`, or an entry's `conversation_id`.
+    pub id: Option<String>,
+    pub scenario_id: Option<String>,
+    /// An entry's `dataset_id`.
+    pub dataset_id: Option<String>,
+    /// A conversation's turn count and the indexes of its assistant turns.
+    pub turns: usize,
+    pub assistant_turns: Vec<usize>,
+    /// An entry's graded turns.
+    pub expected_turns: Vec<usize>,
+}
+
+/// One document, reduced.
+pub(crate) struct Summary {
+    pub file: String,
+    pub path: PathBuf,
+    pub kind: Kind,
+    /// `json` or `jsonl`.
+    pub format: &'static str,
+    pub schema_version: u32,
+    pub metadata: Value,
+    pub items: Vec<ItemSummary>,
+    /// SHA-256 over the items as compact JSON lines.
+    pub content_hash: String,
+    /// Per (domain, behavior) of a dataset: conversations and their hash.
+    pub groups: BTreeMap<(String, String), (usize, String)>,
+}
+
+/// Streams and checks `path`; `None` when it cannot be read as a document
+/// at all (the problem is reported).
+pub(crate) fn summarize(
+    path: &Path,
+    schemas: &Schemas,
+    problems: &mut Problems,
+) -> Option<Summary> {
+    let file = path.display().to_string();
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
+    let reader = match File::open(path) {
+        Ok(reader) => reader,
+        Err(e) => {
+            problems.push(&file, "", format!("cannot read: {e}"));
+            return None;
+        }
+    };
+    let mut checker = Checker::new(file.clone(), schemas, problems);
+    let result = if name.ends_with(".jsonl") {
+        match Kind::of_items_key(if name.ends_with(".dataset.jsonl") {
+            "conversations"
+        } else if name.ends_with(".golden.jsonl") {
+            "entries"
+        } else {
+            ""
+        }) {
+            Some(kind) => stream::json_lines(reader, kind.items_key(), &mut checker),
+            None => Err("a JSON Lines file must be named *.dataset.jsonl or *.golden.jsonl".into()),
+        }
+    } else {
+        stream::json(reader, &mut checker)
+    };
+    if let Err(message) = result {
+        checker.problems.push(&file, "", message);
+        return None;
+    }
+    let format = if name.ends_with(".jsonl") {
+        "jsonl"
+    } else {
+        "json"
+    };
+    checker.finish(path, format)
+}
+
+struct Checker<'a> {
+    file: String,
+    schemas: &'a Schemas,
+    problems: &'a mut Problems,
+    header: Map<String, Value>,
+    kind: Option<Kind>,
+    /// 0 until the header says; an unsupported version is reported once.
+    version: u32,
+    wrapper: Value,
+    items: Vec<ItemSummary>,
+    hash: LineHasher,
+    groups: BTreeMap<(String, String), (usize, LineHasher)>,
+    difficulties: BTreeSet<Difficulty>,
+}
+
+impl<'a> Checker<'a> {
+    fn new(file: String, schemas: &'a Schemas, problems: &'a mut Problems) -> Self {
+        Self {
+            file,
+            schemas,
+            problems,
+            header: Map::new(),
+            kind: None,
+            version: 0,
+            wrapper: Value::Null,
+            items: Vec::new(),
+            hash: LineHasher::default(),
+            groups: BTreeMap::new(),
+            difficulties: BTreeSet::new(),
+        }
+    }
+
+    /// The schema version the header declares (1 when absent), or `None`
+    /// when unsupported.
+    fn declared_version(&self) -> Option<u32> {
+        match self.header.get("schema_version") {
+            None => Some(1),
+            Some(Value::Number(n)) => n
+                .as_u64()
+                .filter(|v| SUPPORTED.contains(v))
+                .map(|v| v as u32),
+            Some(_) => None,
+        }
+    }
+
+    fn finish(self, path: &Path, format: &'static str) -> Option<Summary> {
+        let Some(kind) = self.kind else {
+            self.problems.push(
+                &self.file,
+                "",
+                "neither a dataset (with 'conversations') nor a golden (with 'entries')",
+            );
+            return None;
+        };
+        let Some(version) = self.declared_version() else {
+            self.problems.push(
+                &self.file,
+                "/schema_version",
+                format!(
+                    "unsupported schema version {}; supported: {}",
+                    self.header["schema_version"],
+                    SUPPORTED
+                        .map(|v| v.to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            );
+            return None;
+        };
+        // The header alone against the schema; the items were checked one by one.
+        let mut document = Value::Object(self.header.clone());
+        document[kind.items_key()] = json!([]);
+        let items_prefix = format!("/{}/", kind.items_key());
+        for (pointer, message) in self.schemas.check(kind, version, &document) {
+            if !pointer.starts_with(&items_prefix) {
+                self.problems.push(&self.file, pointer, message);
+            }
+        }
+        let metadata = self.header.get("metadata").cloned().unwrap_or(Value::Null);
+        let content_hash = self.hash.finish();
+        let summary = Summary {
+            file: self.file,
+            path: path.to_owned(),
+            kind,
+            format,
+            schema_version: version,
+            metadata,
+            items: self.items,
+            content_hash,
+            groups: self
+                .groups
+                .into_iter()
+                .map(|(key, (n, hash))| (key, (n, hash.finish())))
+                .collect(),
+        };
+        checks::document_totals(&summary, &self.difficulties, self.problems);
+        Some(summary)
+    }
+}
+
+impl Listener for Checker<'_> {
+    fn header(&mut self, key: String, value: Value) {
+        self.header.insert(key, value);
+    }
+
+    fn begin_items(&mut self, key: &str) {
+        self.kind = Kind::of_items_key(key);
+        self.version = self.declared_version().unwrap_or(0);
+        let mut wrapper = Value::Object(self.header.clone());
+        wrapper[key] = json!([Value::Null]);
+        self.wrapper = wrapper;
+    }
+
+    fn item(&mut self, index: usize, item: Value) {
+        let Some(kind) = self.kind else { return };
+        let line = serde_json::to_string(&item).expect("a parsed value serializes");
+        self.hash.add(&line);
+        let mut summary = ItemSummary::default();
+        match kind {
+            Kind::Dataset => {
+                checks::conversation(
+                    &item,
+                    index,
+                    &mut summary,
+                    &mut self.difficulties,
+                    self.version,
+                    &mut |p, m| self.problems.push(&self.file, p, m),
+                );
+                if let (Some(domain), Some(behavior)) =
+                    (item["domain"].as_str(), item["behavior"].as_str())
+                {
+                    let group = self
+                        .groups
+                        .entry((domain.to_owned(), behavior.to_owned()))
+                        .or_default();
+                    group.0 += 1;
+                    group.1.add(&line);
+                }
+            }
+            Kind::Golden => checks::entry(&item, index, &mut summary, self.version, &mut |p, m| {
+                self.problems.push(&self.file, p, m)
+            }),
+        }
+        self.items.push(summary);
+        if self.version == 0 {
+            return;
+        }
+        // The item inside a one-item copy of its document, so the schema's
+        // version conditions apply; pointers are moved to the item's index.
+        let key = kind.items_key();
+        self.wrapper[key][0] = item;
+        let inner = format!("/{key}/0");
+        for (pointer, message) in self.schemas.check(kind, self.version, &self.wrapper) {
+            if let Some(rest) = pointer.strip_prefix(&inner) {
+                self.problems
+                    .push(&self.file, format!("/{key}/{index}{rest}"), message);
+            }
+        }
+        self.wrapper[key][0] = Value::Null;
+    }
+}
