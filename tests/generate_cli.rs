@@ -449,12 +449,18 @@ fn jsonl_output_validates_and_carries_the_same_conversations() {
     )
     .unwrap();
     let json = read_json(&reference().join("commerce/shipping_delivery/multi_turn.dataset.json"));
+    // Nothing but the conversations, one per line; the header is beside it.
     let lines: Vec<Value> = jsonl
         .lines()
-        .skip(1)
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
     assert_eq!(&lines, json["conversations"].as_array().unwrap());
+    let sidecar = read_json(
+        &dir.path()
+            .join("commerce/shipping_delivery/multi_turn.dataset.meta.json"),
+    );
+    assert_eq!(sidecar["metadata"], json["metadata"]);
+    assert_eq!(sidecar["schema_version"], json["schema_version"]);
 }
 
 #[test]

@@ -346,14 +346,9 @@ fn validate_keeps_a_bounded_number_of_problems_per_file() {
     assert!(report.total_problems() > 500, "{}", report.total_problems());
 }
 
-#[test]
-fn a_directory_that_cannot_take_files_is_found_before_anything_is_written() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("out");
-    // A file where a domain's directory must go.
-    std::fs::create_dir_all(out.join("commerce")).unwrap();
-    std::fs::write(out.join("commerce/shipping_delivery"), "in the way").unwrap();
-    let output = coverage()
+/// `coverage generate` of cart and shipping into `out`.
+fn generate_two_domains(out: &Path) -> std::process::Output {
+    coverage()
         .args([
             "generate",
             "--domain",
@@ -362,9 +357,19 @@ fn a_directory_that_cannot_take_files_is_found_before_anything_is_written() {
             "shipping_delivery",
             "--out",
         ])
-        .arg(&out)
+        .arg(out)
         .output()
-        .unwrap();
+        .unwrap()
+}
+
+#[test]
+fn a_directory_that_cannot_take_files_is_found_before_anything_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    // A file where a domain's directory must go.
+    std::fs::create_dir_all(out.join("commerce")).unwrap();
+    std::fs::write(out.join("commerce/shipping_delivery"), "in the way").unwrap();
+    let output = generate_two_domains(&out);
     assert_refused(&output, "is not a directory");
     let left: Vec<PathBuf> = tree(&out).into_keys().collect();
     assert_eq!(
@@ -389,18 +394,50 @@ fn a_read_only_subdirectory_is_found_before_anything_is_written() {
         eprintln!("skipped: this user writes through read-only permissions (root)");
         return;
     }
-    let output = coverage()
-        .args([
-            "generate",
-            "--domain",
-            "cart_management",
-            "--domain",
-            "shipping_delivery",
-            "--out",
-        ])
-        .arg(&out)
-        .output()
-        .unwrap();
+    let output = generate_two_domains(&out);
     assert_refused(&output, "cannot write to");
     assert_eq!(tree(&out).len(), 1, "only the lock file");
+}
+
+#[test]
+fn jsonl_files_hold_only_items_and_a_lost_sidecar_is_finished_by_resume() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let mut generate = small(42);
+    generate.format = coverage::job::Format::Jsonl;
+    let report = job::run(
+        &spec(&out, generate.clone()),
+        &CancelToken::new(),
+        &mut |_| {},
+    )
+    .unwrap();
+    no_problems(&out);
+    let file = &report.files[0];
+    assert_eq!(file.meta_paths.len(), 2, "{file:?}");
+    let body = std::fs::read_to_string(out.join(&file.path)).unwrap();
+    for line in body.lines() {
+        let item: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert!(
+            item.get("turns").is_some(),
+            "a line that is not a conversation: {line}"
+        );
+    }
+    assert_eq!(body.lines().count(), file.conversations);
+    let clean = tree(&out);
+
+    // A run killed between the dataset's rename and its sidecar's.
+    std::fs::remove_file(out.join(&file.meta_paths[0])).unwrap();
+    let report = validate_paths(std::slice::from_ref(&out), Options::default()).unwrap();
+    assert!(
+        report
+            .problems
+            .iter()
+            .any(|p| p.message.starts_with("no metadata: expected its sidecar")),
+        "{:#?}",
+        report.problems
+    );
+    let mut resume = spec(&out, generate);
+    resume.policy = WritePolicy::Resume;
+    job::run(&resume, &CancelToken::new(), &mut |_| {}).unwrap();
+    assert!(tree(&out) == clean, "resume did not restore the same bytes");
 }

@@ -1,6 +1,8 @@
-//! What a running job tells its listeners, in order: `Planned` once, then
-//! for each file `FileStarted`, `Progress` as conversations are handled and
-//! `FileDone`, and `Finished` last. A progress bar, the server's event
+//! What a running job tells its listeners, in order: `Planned` once; for
+//! each file in plan order `FileStarted`, then `Progress` as its lines are
+//! made and hashed; once every file is decided (a refusal comes before any
+//! write), `FileDone` for each file in the same order as it reaches disk;
+//! `Finished` last. A progress bar, the server's event
 //! stream and a metrics file are all listeners of this one stream.
 
 use serde::{Deserialize, Serialize};

@@ -66,6 +66,10 @@ pub struct FileReport {
     pub path: String,
     /// Its golden, beside it.
     pub golden_path: String,
+    /// JSON Lines only: the sidecars holding the dataset's and the golden's
+    /// headers (`<name>.meta.json`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub meta_paths: Vec<String>,
     pub dataset_id: String,
     pub layout: Layout,
     pub conversations: usize,

@@ -1,20 +1,23 @@
-//! The bytes of a dataset or golden file: a header holding the metadata,
-//! one line per item, a footer. The same lines in both formats:
+//! The bytes of a dataset or golden file: one line per item, the same lines
+//! in both formats. A JSON document wraps them between a header holding
+//! the metadata and a footer; a JSON Lines file holds the lines and nothing
+//! else (so any JSON Lines loader reads one row per item), its header going
+//! to a sidecar `<name>.meta.json` beside it:
 //!
 //! ```text
-//! json:  {                              jsonl: {"schema_version":2,"metadata":{…}}
+//! json:  {                              jsonl: {…conversation…}
 //!          "schema_version": 2,                {…conversation…}
-//!          "metadata": { … },                  {…conversation…}
-//!          "conversations": [
-//!            {…conversation…},
-//!            {…conversation…}
+//!          "metadata": { … },
+//!          "conversations": [           X.dataset.meta.json:
+//!            {…conversation…},            { "schema_version": 2,
+//!            {…conversation…}               "metadata": { … } }
 //!          ]
 //!        }
 //! ```
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 use serde_json::Value;
@@ -38,6 +41,22 @@ impl DocKind {
             Self::Golden => "entries",
         }
     }
+}
+
+/// The sidecar holding the header of the JSON Lines file at `path`:
+/// `X.dataset.jsonl` → `X.dataset.meta.json`.
+pub fn sidecar_of(path: &Path) -> PathBuf {
+    let text = path.to_string_lossy();
+    let stem = text.strip_suffix(".jsonl").unwrap_or(&text);
+    PathBuf::from(format!("{stem}.meta.json"))
+}
+
+/// A JSON Lines document's sidecar: its schema version and metadata.
+pub fn sidecar_json(metadata: &impl Serialize) -> io::Result<String> {
+    let sidecar = serde_json::json!({ "schema_version": SCHEMA_VERSION, "metadata": metadata });
+    let mut text = serde_json::to_string_pretty(&sidecar).map_err(io::Error::other)?;
+    text.push('\n');
+    Ok(text)
 }
 
 /// Writes one document line by line.
@@ -65,13 +84,8 @@ impl<W: Write> DocWriter<W> {
                     kind.items_key()
                 )?;
             }
-            Format::Jsonl => {
-                let metadata = serde_json::to_string(metadata).map_err(io::Error::other)?;
-                writeln!(
-                    out,
-                    "{{\"schema_version\":{SCHEMA_VERSION},\"metadata\":{metadata}}}"
-                )?;
-            }
+            // The header goes to the sidecar.
+            Format::Jsonl => {}
         }
         Ok(Self {
             out,
@@ -144,22 +158,24 @@ pub fn read_existing(path: &Path, kind: DocKind, format: Format) -> io::Result<O
     let mut hasher = LineHasher::default();
     let metadata = match format {
         Format::Jsonl => {
-            let Some(header) = lines.next().transpose()? else {
-                return Ok(None);
-            };
-            let Ok(header) = serde_json::from_str::<Value>(&header) else {
-                return Ok(None);
-            };
             for line in lines {
                 hasher.add(&line?);
             }
-            header.get("metadata").cloned()
+            // No sidecar (a run killed between the body's rename and its
+            // sidecar's): the body is still described, with null metadata.
+            match std::fs::read_to_string(sidecar_of(path)) {
+                Ok(text) => serde_json::from_str::<Value>(&text)
+                    .ok()
+                    .and_then(|h| h.get("metadata").cloned()),
+                Err(e) if e.kind() == io::ErrorKind::NotFound => Some(Value::Null),
+                Err(e) => return Err(e),
+            }
         }
         Format::Json => {
             let open = format!("  \"{}\": [", kind.items_key());
             let mut header = String::new();
             let mut in_body = false;
-            for line in lines {
+            for line in lines.by_ref() {
                 let line = line?;
                 if in_body {
                     if line == "  ]" {

@@ -31,6 +31,7 @@ use std::sync::mpsc;
 use std::thread::JoinHandle;
 
 pub use atomic::TEMP_PREFIX;
+pub use document::sidecar_of;
 pub use error::{InvalidShard, JobError, ShardError};
 pub use lines::LineHasher;
 pub use lock::LOCK_FILE;

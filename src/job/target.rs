@@ -12,7 +12,9 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use super::atomic::{AtomicFile, JobTag};
-use super::document::{DocKind, DocWriter, Existing, file_hash, read_existing};
+use super::document::{
+    DocKind, DocWriter, Existing, file_hash, read_existing, sidecar_json, sidecar_of,
+};
 use super::error::JobError;
 use super::lines::LineHasher;
 use super::plan::{OutputFile, Planned};
@@ -49,6 +51,15 @@ impl Target<'_> {
         match self.form {
             Form::Document(format) => (file.dataset_path(format), file.golden_path(format)),
             Form::Part => shard::part_paths(file),
+        }
+    }
+
+    /// The files of one document on disk: the file itself, and for JSON
+    /// Lines its sidecar.
+    fn files_of(&self, relative: &Path) -> Vec<PathBuf> {
+        match self.form {
+            Form::Document(Format::Jsonl) => vec![relative.to_owned(), sidecar_of(relative)],
+            _ => vec![relative.to_owned()],
         }
     }
 
@@ -98,8 +109,11 @@ impl Target<'_> {
             .iter()
             .flat_map(|p| {
                 let (dataset, golden) = self.relative(&p.file);
-                [self.out.join(dataset), self.out.join(golden)]
+                let mut files = self.files_of(&dataset);
+                files.extend(self.files_of(&golden));
+                files
             })
+            .map(|path| self.out.join(path))
             .filter(|path| path.symlink_metadata().is_ok())
             .collect()
     }
@@ -219,8 +233,8 @@ fn decide(target: &Target, planned: &Planned, hashes: Hashes) -> Result<Pair, Jo
             let versioning = Versioning::after(dataset.as_ref().zip(golden.as_ref()), &hashes);
             let (dataset_meta, golden_meta) = metadata(target, planned, &hashes, &versioning);
             let states = [
-                document_on_disk(&dataset_path, dataset.as_ref(), &dataset_meta),
-                document_on_disk(&golden_path, golden.as_ref(), &golden_meta),
+                document_on_disk(dataset.as_ref(), &dataset_meta),
+                document_on_disk(golden.as_ref(), &golden_meta),
             ];
             (versioning, states)
         }
@@ -232,6 +246,21 @@ fn decide(target: &Target, planned: &Planned, hashes: Hashes) -> Result<Pair, Jo
             ],
         ),
     };
+    // A document that is not identical is in the way if any of its files
+    // (itself, a JSON Lines sidecar) is there.
+    let on_disk = |relative: &Path| -> Vec<PathBuf> {
+        target
+            .files_of(relative)
+            .into_iter()
+            .map(|f| target.out.join(f))
+            .filter(|f| f.symlink_metadata().is_ok())
+            .collect()
+    };
+    let present = [on_disk(&dataset_rel), on_disk(&golden_rel)];
+    let states = [0, 1].map(|i| match states[i] {
+        OnDisk::Different if present[i].is_empty() => OnDisk::Missing,
+        state => state,
+    });
     let (overwrite, resume) = (
         target.policy == WritePolicy::Overwrite,
         target.policy == WritePolicy::Resume,
@@ -245,13 +274,14 @@ fn decide(target: &Target, planned: &Planned, hashes: Hashes) -> Result<Pair, Jo
     } else {
         // With resume only files that differ are in the way: an interrupted
         // run may have finished one file of a pair but not the other.
-        [(&dataset_path, states[0]), (&golden_path, states[1])]
-            .into_iter()
+        present
+            .iter()
+            .zip(states)
             .filter(|(_, state)| match resume {
                 true => *state == OnDisk::Different,
                 false => *state != OnDisk::Missing,
             })
-            .map(|(path, _)| path.clone())
+            .flat_map(|(paths, _)| paths.iter().cloned())
             .collect()
     };
     let status = match (keep, target.dry_run, conflicts.is_empty()) {
@@ -260,9 +290,15 @@ fn decide(target: &Target, planned: &Planned, hashes: Hashes) -> Result<Pair, Jo
         (false, true, false) => FileStatus::WouldRefuse,
         (false, false, _) => FileStatus::Written,
     };
+    let meta_paths = [&dataset_rel, &golden_rel]
+        .into_iter()
+        .flat_map(|rel| target.files_of(rel).into_iter().skip(1))
+        .map(|p| p.display().to_string())
+        .collect();
     let report = FileReport {
         path: dataset_rel.display().to_string(),
         golden_path: golden_rel.display().to_string(),
+        meta_paths,
         dataset_id: planned.file.dataset_id.clone(),
         layout: planned.file.layout,
         conversations: planned.scenarios.len(),
@@ -279,11 +315,16 @@ fn decide(target: &Target, planned: &Planned, hashes: Hashes) -> Result<Pair, Jo
     })
 }
 
-fn document_on_disk(path: &Path, existing: Option<&Existing>, expected: &Value) -> OnDisk {
+/// Identical or not; whether it is there at all is judged from its files.
+fn document_on_disk(existing: Option<&Existing>, expected: &Value) -> OnDisk {
     match existing {
         Some(file) if file.is_intact() && file.metadata == *expected => OnDisk::Identical,
-        _ if path.symlink_metadata().is_ok() => OnDisk::Different,
-        _ => OnDisk::Missing,
+        // A JSON Lines body holding exactly our lines whose sidecar never
+        // landed: an interrupted write of this very pair, to finish.
+        Some(file) if file.metadata.is_null() && expected["content_hash"] == file.body_hash => {
+            OnDisk::Missing
+        }
+        _ => OnDisk::Different,
     }
 }
 
@@ -379,8 +420,38 @@ fn write_pair(
         &dataset_meta,
         &spill.path(index, DocKind::Dataset),
     )?;
+    let sidecars = match target.form {
+        Form::Document(Format::Jsonl) => Some((
+            sidecar(target, &golden_path, &golden_meta)?,
+            sidecar(target, &dataset_path, &dataset_meta)?,
+        )),
+        _ => None,
+    };
+    // The golden goes first, and a JSON Lines body before its sidecar: a
+    // sidecar on disk always describes its body, a dataset always has its
+    // golden.
+    let (golden_sidecar, dataset_sidecar) = sidecars.unzip();
     golden.commit().map_err(JobError::io(&golden_path))?;
-    dataset.commit().map_err(JobError::io(&dataset_path))
+    commit_sidecar(golden_sidecar, &golden_path)?;
+    dataset.commit().map_err(JobError::io(&dataset_path))?;
+    commit_sidecar(dataset_sidecar, &dataset_path)
+}
+
+/// The sidecar of the JSON Lines file at `body`, ready to commit.
+fn sidecar(target: &Target, body: &Path, metadata: &Value) -> Result<AtomicFile, JobError> {
+    let path = sidecar_of(body);
+    let mut file = AtomicFile::create(&path, target.tag).map_err(JobError::io(&path))?;
+    sidecar_json(metadata)
+        .and_then(|text| file.write_all(text.as_bytes()))
+        .map_err(JobError::io(&path))?;
+    Ok(file)
+}
+
+fn commit_sidecar(file: Option<AtomicFile>, body: &Path) -> Result<(), JobError> {
+    match file {
+        Some(file) => file.commit().map_err(JobError::io(sidecar_of(body))),
+        None => Ok(()),
+    }
 }
 
 /// `path`, written from a spilled body: with a header and footer for a

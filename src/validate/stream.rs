@@ -29,40 +29,49 @@ pub fn json(reader: impl Read, listener: &mut dyn Listener) -> Result<(), String
         .map_err(|e| format!("not valid JSON: {e}"))
 }
 
-/// Streams a JSON Lines document: the header line's fields, then one item
-/// per non-blank line under `key`.
-pub fn json_lines(reader: impl Read, key: &str, listener: &mut dyn Listener) -> Result<(), String> {
-    let mut lines = BufReader::new(reader).lines().enumerate();
-    let header = loop {
-        match lines.next() {
-            None => return Err("empty file; expected a header line".into()),
-            Some((_, line)) => {
-                let line = line.map_err(|e| format!("cannot read: {e}"))?;
-                if !line.trim().is_empty() {
-                    break line;
-                }
-            }
-        }
-    };
-    let header: Map<String, Value> = match serde_json::from_str(&header) {
-        Ok(Value::Object(map)) => map,
-        Ok(_) => return Err("line 1: the header is not a JSON object".into()),
-        Err(e) => return Err(format!("line 1: not valid JSON: {e}")),
-    };
-    for (k, v) in header {
-        listener.header(k, v);
-    }
-    listener.begin_items(key);
+/// Streams a JSON Lines document: the header's fields (from its sidecar
+/// when there is one, else from a first line holding `metadata`, the
+/// layout before schema 3), then one item per non-blank line under `key`.
+/// `Err` names what is not JSON; a missing header is the caller's to report
+/// (no `metadata` reaches the listener).
+pub fn json_lines(
+    reader: impl Read,
+    key: &str,
+    sidecar: Option<Map<String, Value>>,
+    listener: &mut dyn Listener,
+) -> Result<(), String> {
+    let mut header = sidecar;
+    let mut began = false;
     let mut index = 0;
-    for (number, line) in lines {
+    for (number, line) in BufReader::new(reader).lines().enumerate() {
         let line = line.map_err(|e| format!("cannot read: {e}"))?;
         if line.trim().is_empty() {
             continue;
         }
-        let item = serde_json::from_str(&line)
+        let item: Value = serde_json::from_str(&line)
             .map_err(|e| format!("line {}: not valid JSON: {e}", number + 1))?;
+        if !began {
+            began = true;
+            let legacy = header.is_none() && item.get("metadata").is_some();
+            if let (true, Value::Object(map)) = (legacy, &item) {
+                header = Some(map.clone());
+            }
+            for (k, v) in header.take().unwrap_or_default() {
+                listener.header(k, v);
+            }
+            listener.begin_items(key);
+            if legacy {
+                continue;
+            }
+        }
         listener.item(index, item);
         index += 1;
+    }
+    if !began {
+        for (k, v) in header.take().unwrap_or_default() {
+            listener.header(k, v);
+        }
+        listener.begin_items(key);
     }
     Ok(())
 }

@@ -65,31 +65,59 @@ pub(crate) fn summarize(
             return None;
         }
     };
-    let mut checker = Checker::new(file.clone(), schemas, problems);
-    let result = if name.ends_with(".jsonl") {
-        match Kind::of_items_key(if name.ends_with(".dataset.jsonl") {
-            "conversations"
-        } else if name.ends_with(".golden.jsonl") {
-            "entries"
-        } else {
-            ""
-        }) {
-            Some(kind) => stream::json_lines(reader, kind.items_key(), &mut checker),
-            None => Err("a JSON Lines file must be named *.dataset.jsonl or *.golden.jsonl".into()),
-        }
-    } else {
-        stream::json(reader, &mut checker)
-    };
-    if let Err(message) = result {
-        checker.problems.push(&file, "", message);
-        return None;
+    if !name.ends_with(".jsonl") {
+        let mut checker = Checker::new(file, schemas, problems);
+        let result = stream::json(reader, &mut checker);
+        return checker.end(path, result);
     }
-    let format = if name.ends_with(".jsonl") {
-        "jsonl"
+    let kind = if name.ends_with(".dataset.jsonl") {
+        Kind::Dataset
+    } else if name.ends_with(".golden.jsonl") {
+        Kind::Golden
     } else {
-        "json"
+        problems.push(
+            &file,
+            "",
+            "a JSON Lines file must be named *.dataset.jsonl or *.golden.jsonl",
+        );
+        return None;
     };
-    checker.finish(path, format)
+    let sidecar = read_sidecar(path, problems)?;
+    let mut checker = Checker::new(file, schemas, problems);
+    let result = stream::json_lines(reader, kind.items_key(), sidecar, &mut checker);
+    checker.end(path, result)
+}
+
+/// The header of a JSON Lines file from its sidecar: `Some(None)` when
+/// there is none (the file may carry its header on its first line, as
+/// before schema 3), `None` when the sidecar is unreadable (reported).
+#[allow(clippy::option_option)]
+fn read_sidecar(path: &Path, problems: &mut Problems) -> Option<Option<Map<String, Value>>> {
+    let sidecar = crate::job::sidecar_of(path);
+    let file = sidecar.display().to_string();
+    let text = match std::fs::read_to_string(&sidecar) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Some(None),
+        Err(e) => {
+            problems.push(&file, "", format!("cannot read: {e}"));
+            return None;
+        }
+    };
+    match serde_json::from_str::<Value>(&text) {
+        Ok(Value::Object(map)) => Some(Some(map)),
+        Ok(_) => {
+            problems.push(
+                &file,
+                "",
+                "not a JSON object with schema_version and metadata",
+            );
+            None
+        }
+        Err(e) => {
+            problems.push(&file, "", format!("not valid JSON: {e}"));
+            None
+        }
+    }
 }
 
 struct Checker<'a> {
@@ -135,6 +163,16 @@ impl<'a> Checker<'a> {
                 .map(|v| v as u32),
             Some(_) => None,
         }
+    }
+
+    /// The document's end: a stream error, or the checks of the whole.
+    fn end(self, path: &Path, result: Result<(), String>) -> Option<Summary> {
+        if let Err(message) = result {
+            self.problems.push(&self.file, "", message);
+            return None;
+        }
+        let jsonl = path.extension().is_some_and(|e| e == "jsonl");
+        self.finish(path, if jsonl { "jsonl" } else { "json" })
     }
 
     fn finish(self, path: &Path, format: &'static str) -> Option<Summary> {
@@ -200,6 +238,20 @@ impl Listener for Checker<'_> {
     fn begin_items(&mut self, key: &str) {
         self.kind = Kind::of_items_key(key);
         self.version = self.declared_version().unwrap_or(0);
+        if self.file.ends_with(".jsonl") && !self.header.contains_key("metadata") {
+            // Without a header the schema version is unknown: say so once
+            // rather than judge every line by the wrong schema.
+            self.version = 0;
+            let sidecar = crate::job::sidecar_of(Path::new(&self.file));
+            self.problems.push(
+                &self.file,
+                "",
+                format!(
+                    "no metadata: expected its sidecar {} with schema_version and metadata",
+                    sidecar.display()
+                ),
+            );
+        }
         let mut wrapper = Value::Object(self.header.clone());
         wrapper[key] = json!([Value::Null]);
         self.wrapper = wrapper;
