@@ -14,6 +14,7 @@ pub mod contract;
 mod coverage;
 pub mod generate;
 pub mod job;
+pub mod server;
 pub mod taxonomy;
 mod tree;
 pub mod validate;

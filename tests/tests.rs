@@ -17,6 +17,8 @@ mod jobs;
 mod generation;
 // Editing the real taxonomy breaks `cargo build`; undoing the edit mends it.
 mod rebuild;
+// `coverage serve`: handlers, and a real server on 127.0.0.1.
+mod server;
 // Scenario ids: stable across runs, seeds, reorders and appends.
 mod scenario_ids;
 // Shared helpers: paths and taxonomy loading.

@@ -4,6 +4,7 @@
 
 mod generate;
 mod manifest;
+mod serve;
 mod show;
 mod validate;
 
@@ -38,6 +39,7 @@ enum Command {
     Generate(generate::GenerateArgs),
     Merge(generate::MergeArgs),
     Manifest(manifest::ManifestArgs),
+    Serve(serve::ServeArgs),
     Show(show::ShowArgs),
     Validate(validate::ValidateArgs),
 }
@@ -48,6 +50,7 @@ impl Command {
             Self::Generate(args) => args.exec(out),
             Self::Merge(args) => args.exec(out),
             Self::Manifest(args) => args.exec(out),
+            Self::Serve(args) => args.exec(out),
             Self::Show(args) => args.exec(out),
             Self::Validate(args) => args.exec(out),
         }

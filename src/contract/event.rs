@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::files::Layout;
 use super::report::{FileStatus, RunReport};
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum Event {
     /// The work ahead: `conversations` is what the `Progress` events of the

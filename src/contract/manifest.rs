@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::coverage::{Coverage, Selection};
 use crate::taxonomy::{self, Behavior, Domain, RULES, Scenario};
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Manifest {
     pub vertical: String,
     pub taxonomy_version: String,
@@ -28,20 +28,20 @@ pub struct Manifest {
     pub excluded: Vec<ExcludedEntry>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SelectionSummary {
     pub domains: Vec<Domain>,
     pub behaviors: Vec<Behavior>,
 }
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Totals {
     pub raw: usize,
     pub kept: usize,
     pub excluded: usize,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct RuleSummary {
     pub id: String,
     /// `exclude` or `cap`.
@@ -53,7 +53,7 @@ pub struct RuleSummary {
     pub binding: bool,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PairSummary {
     pub domain: Domain,
     pub behavior: Behavior,
@@ -63,14 +63,14 @@ pub struct PairSummary {
     pub excluded: BTreeMap<String, usize>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ScenarioEntry {
     pub id: String,
     #[serde(flatten)]
     pub scenario: Scenario,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ExcludedEntry {
     pub id: String,
     #[serde(flatten)]

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::files::{Format, Layout};
 use super::manifest::Manifest;
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct RunReport {
     /// The output directory, as given.
     pub out: String,
@@ -37,7 +37,7 @@ impl RunReport {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum FileStatus {
     Written,
@@ -60,7 +60,7 @@ impl FileStatus {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct FileReport {
     /// The dataset file (or dataset part), relative to the output directory.
     pub path: String,
@@ -82,14 +82,14 @@ pub struct FileReport {
     pub golden_hash: String,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct LayoutTotal {
     pub layout: Layout,
     pub files: usize,
     pub conversations: usize,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct RuleExclusion {
     pub rule: String,
     pub removed: usize,

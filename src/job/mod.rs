@@ -36,7 +36,7 @@ pub use error::{InvalidShard, JobError, ShardError};
 pub use lines::LineHasher;
 pub use lock::LOCK_FILE;
 pub use plan::{OutputFile, plan};
-pub use run::run;
+pub use run::{StartedJob, run, start};
 pub use shard::Shard;
 
 pub use crate::contract::event::Event;

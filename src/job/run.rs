@@ -29,61 +29,106 @@ pub fn run(
     cancel: &CancelToken,
     events: &mut dyn FnMut(Event),
 ) -> Result<RunReport, JobError> {
+    start(spec.clone())?.run(cancel, events)
+}
+
+/// A job that holds its output directory and has passed every check that
+/// needs no generation: ready to run, here or on another thread.
+pub struct StartedJob {
+    spec: JobSpec,
+    plan: JobPlan,
+    tag: JobTag,
     // Held to the end: one writer per output directory, and only the
     // holder clears temporary files.
-    let _lock = if spec.dry_run {
+    _lock: Option<OutputLock>,
+}
+
+/// Takes the output directory, plans the job and makes the checks that
+/// refuse it before any work: a directory in use, one that cannot take
+/// files, a link on the way, and (under [`WritePolicy::Refuse`]) files
+/// in the way. Clears what killed jobs left.
+pub fn start(spec: JobSpec) -> Result<StartedJob, JobError> {
+    let lock = if spec.dry_run {
         None
     } else {
         Some(OutputLock::acquire(&spec.out)?)
     };
     let tag = JobTag::new();
-    let job = match &spec.work {
-        Work::Generate(generate) => {
-            let coverage = Coverage::evaluate(generate.seed);
-            let files = planned_files(&coverage, &generate.selection, &generate.layouts);
-            let manifest = Manifest::build(&coverage, &generate.selection);
-            let source = Source::Generate {
-                seed: generate.seed,
-                concurrency: spec.concurrency,
-            };
-            let (files, form) = match generate.shard {
-                Some(shard) => (
-                    shard.slice(&coverage, &generate.selection, files),
-                    Form::Part,
-                ),
-                None => (files, Form::Document(generate.format)),
-            };
-            JobPlan {
-                seed: generate.seed,
-                format: generate.format,
-                layouts: generate.layouts.clone(),
-                selection: generate.selection.clone(),
-                shard: generate.shard,
-                files,
-                form,
-                manifest,
-                source,
+    let plan = JobPlan::new(&spec)?;
+    plan.check(&spec, &tag)?;
+    Ok(StartedJob {
+        spec,
+        plan,
+        tag,
+        _lock: lock,
+    })
+}
+
+impl StartedJob {
+    /// The conversations the job will generate or copy.
+    pub fn conversations(&self) -> usize {
+        self.plan.files.iter().map(|p| p.scenarios.len()).sum()
+    }
+
+    /// Runs the job to the end.
+    pub fn run(
+        self,
+        cancel: &CancelToken,
+        events: &mut dyn FnMut(Event),
+    ) -> Result<RunReport, JobError> {
+        self.plan.execute(&self.spec, &self.tag, cancel, events)
+    }
+}
+
+impl JobPlan {
+    fn new(spec: &JobSpec) -> Result<Self, JobError> {
+        Ok(match &spec.work {
+            Work::Generate(generate) => {
+                let coverage = Coverage::evaluate(generate.seed);
+                let files = planned_files(&coverage, &generate.selection, &generate.layouts);
+                let manifest = Manifest::build(&coverage, &generate.selection);
+                let source = Source::Generate {
+                    seed: generate.seed,
+                    concurrency: spec.concurrency,
+                };
+                let (files, form) = match generate.shard {
+                    Some(shard) => (
+                        shard.slice(&coverage, &generate.selection, files),
+                        Form::Part,
+                    ),
+                    None => (files, Form::Document(generate.format)),
+                };
+                JobPlan {
+                    seed: generate.seed,
+                    format: generate.format,
+                    layouts: generate.layouts.clone(),
+                    selection: generate.selection.clone(),
+                    shard: generate.shard,
+                    files,
+                    form,
+                    manifest,
+                    source,
+                }
             }
-        }
-        Work::Merge { shards } => {
-            let merged = shard::read_shards(shards)?;
-            let coverage = Coverage::evaluate(merged.seed);
-            let files = planned_files(&coverage, &merged.selection, &merged.layouts);
-            let manifest = Manifest::build(&coverage, &merged.selection);
-            JobPlan {
-                seed: merged.seed,
-                format: merged.format,
-                layouts: merged.layouts,
-                selection: merged.selection,
-                shard: None,
-                files,
-                form: Form::Document(merged.format),
-                manifest,
-                source: Source::Parts(merged.dirs),
+            Work::Merge { shards } => {
+                let merged = shard::read_shards(shards)?;
+                let coverage = Coverage::evaluate(merged.seed);
+                let files = planned_files(&coverage, &merged.selection, &merged.layouts);
+                let manifest = Manifest::build(&coverage, &merged.selection);
+                JobPlan {
+                    seed: merged.seed,
+                    format: merged.format,
+                    layouts: merged.layouts,
+                    selection: merged.selection,
+                    shard: None,
+                    files,
+                    form: Form::Document(merged.format),
+                    manifest,
+                    source: Source::Parts(merged.dirs),
+                }
             }
-        }
-    };
-    job.execute(spec, &tag, cancel, events)
+        })
+    }
 }
 
 /// A job with its plan made.
@@ -100,25 +145,28 @@ struct JobPlan {
 }
 
 impl JobPlan {
-    fn execute(
-        self,
-        spec: &JobSpec,
-        tag: &JobTag,
-        cancel: &CancelToken,
-        events: &mut dyn FnMut(Event),
-    ) -> Result<RunReport, JobError> {
-        let target = Target {
+    fn target<'a>(&self, spec: &'a JobSpec, tag: &'a JobTag) -> Target<'a> {
+        Target {
             out: &spec.out,
             form: self.form,
             seed: self.seed,
             policy: spec.policy,
             dry_run: spec.dry_run,
             tag,
-        };
-        let summary_path = match self.shard {
+        }
+    }
+
+    fn summary_path(&self) -> PathBuf {
+        match self.shard {
             Some(shard) => shard.manifest_path(),
             None => manifest_path(),
-        };
+        }
+    }
+
+    /// The checks that need no generation; see [`start`].
+    fn check(&self, spec: &JobSpec, tag: &JobTag) -> Result<(), JobError> {
+        let target = self.target(spec, tag);
+        let summary_path = self.summary_path();
         if !spec.dry_run {
             let dirs = target.preflight(&self.files, &summary_path)?;
             if spec.policy == WritePolicy::Refuse {
@@ -133,6 +181,18 @@ impl JobPlan {
             sweep.push(spec.out.clone());
             remove_stale_temps(&sweep).map_err(JobError::io(&spec.out))?;
         }
+        Ok(())
+    }
+
+    fn execute(
+        self,
+        spec: &JobSpec,
+        tag: &JobTag,
+        cancel: &CancelToken,
+        events: &mut dyn FnMut(Event),
+    ) -> Result<RunReport, JobError> {
+        let target = self.target(spec, tag);
+        let summary_path = self.summary_path();
         let conversations: usize = self.files.iter().map(|p| p.scenarios.len()).sum();
         events(Event::Planned {
             files: self.files.len(),

@@ -1,0 +1,68 @@
+//! `coverage serve`: the HTTP API (see docs/api.md).
+
+use std::io::{IsTerminal, Write};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::Args;
+
+use coverage::server::{self, ServeError, ServerConfig};
+
+/// Serve the HTTP API: dry runs, generation jobs, manifests, scenarios, files.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on; anything but loopback needs --token.
+    #[arg(long, default_value = "127.0.0.1:8080", value_name = "HOST:PORT")]
+    addr: SocketAddr,
+    /// The only directory the server writes to or serves files from.
+    #[arg(long, default_value = "datasets", value_name = "DIR")]
+    root: PathBuf,
+    /// Require `Authorization: Bearer TOKEN` on every request.
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        env = "COVERAGE_TOKEN",
+        hide_env_values = true
+    )]
+    token: Option<String>,
+    /// Worker threads per generation job. Default: all cores.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
+    concurrency: Option<u16>,
+}
+
+impl ServeArgs {
+    pub fn exec(self, out: &mut dyn Write) -> anyhow::Result<()> {
+        // One structured line per request and per job event, on stderr.
+        let _ = tracing_subscriber::fmt()
+            .with_writer(std::io::stderr)
+            .with_ansi(std::io::stderr().is_terminal())
+            .with_target(false)
+            .compact()
+            .try_init();
+        let config = ServerConfig {
+            addr: self.addr,
+            root: self.root,
+            token: self.token,
+            concurrency: self
+                .concurrency
+                .map(usize::from)
+                .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from)),
+        };
+        let runtime = tokio::runtime::Runtime::new()?;
+        let result = runtime.block_on(server::serve(config, server::signal(), |addr| {
+            // The address goes to stdout at once, for scripts that asked for port 0.
+            let _ = writeln!(out, "coverage serve listening on http://{addr}");
+            let _ = out.flush();
+        }));
+        match result {
+            Ok(()) => Ok(()),
+            Err(
+                error @ (ServeError::OpenWithoutToken(_)
+                | ServeError::EmptyToken
+                | ServeError::Root { .. }
+                | ServeError::Bind { .. }),
+            ) => Err(super::UsageError(error.to_string()).into()),
+            Err(error) => Err(error.into()),
+        }
+    }
+}

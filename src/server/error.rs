@@ -1,0 +1,129 @@
+//! Every error the API answers with, as `application/problem+json`
+//! (RFC 9457): a status, a title, what was wrong, and where it applies the
+//! bad field, the bad value and what is valid. The library's `JobError`
+//! maps here; a client's mistake is never a 5xx.
+
+use std::path::Path;
+
+use axum::Json;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::ToSchema;
+
+use crate::job::JobError;
+
+/// A problem report.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Problem {
+    /// Always `about:blank`: the status and title say what kind of problem.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    /// What was wrong, in a sentence.
+    pub detail: String,
+    /// The request field (or query parameter, or path part) at fault.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// The value given there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<Value>,
+    /// What would have been accepted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valid: Option<String>,
+    /// Files concerned (relative to the server's root), e.g. those in the way.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub paths: Vec<String>,
+}
+
+/// An error response.
+#[derive(Clone, Debug)]
+pub struct ApiError(pub StatusCode, pub Box<Problem>);
+
+impl ApiError {
+    pub fn new(status: StatusCode, detail: impl Into<String>) -> Self {
+        Self(
+            status,
+            Box::new(Problem {
+                kind: "about:blank".into(),
+                title: status.canonical_reason().unwrap_or("Error").into(),
+                status: status.as_u16(),
+                detail: detail.into(),
+                field: None,
+                value: None,
+                valid: None,
+                paths: Vec::new(),
+            }),
+        )
+    }
+
+    /// 422: `field` holds `value`, which is not one of `valid`.
+    pub fn invalid(
+        field: &str,
+        value: Value,
+        detail: impl Into<String>,
+        valid: impl Into<String>,
+    ) -> Self {
+        let mut error = Self::new(StatusCode::UNPROCESSABLE_ENTITY, detail);
+        error.1.field = Some(field.to_owned());
+        error.1.value = Some(value);
+        error.1.valid = Some(valid.into());
+        error
+    }
+
+    pub fn not_found(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, detail)
+    }
+
+    /// The library's error, with paths shown relative to `root`.
+    pub fn from_job(error: JobError, root: &Path) -> Self {
+        let status = match &error {
+            JobError::TargetsExist { .. } | JobError::Busy { .. } | JobError::Unwritable { .. } => {
+                StatusCode::CONFLICT
+            }
+            JobError::Escape { .. } | JobError::Shards(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            JobError::Cancelled => StatusCode::CONFLICT,
+            JobError::Io { .. } => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        let relative = |path: &Path| {
+            path.strip_prefix(root)
+                .unwrap_or(path)
+                .display()
+                .to_string()
+        };
+        let root_text = format!("{}/", root.display());
+        let mut api = Self::new(status, error.to_string().replace(&root_text, ""));
+        match &error {
+            JobError::TargetsExist { paths } => {
+                api.1.paths = paths.iter().map(|p| relative(p)).collect();
+                api.1.field = Some("overwrite".into());
+                api.1.value = Some(Value::Bool(false));
+                api.1.valid = Some("true to replace them, or another out".into());
+            }
+            JobError::Busy { dir } => {
+                api.1.field = Some("out".into());
+                api.1.value = Some(Value::String(relative(dir)));
+                api.1.valid = Some("a directory no running job writes to".into());
+            }
+            JobError::Escape { path, .. } => {
+                api.1.field = Some("out".into());
+                api.1.paths = vec![relative(path)];
+            }
+            _ => {}
+        }
+        api
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut response = (self.0, Json(*self.1)).into_response();
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            header::HeaderValue::from_static("application/problem+json"),
+        );
+        response
+    }
+}

@@ -1,0 +1,324 @@
+//! `POST /coverage/generate` and `GET /coverage/generate?dry_run=true`: a
+//! dry run's counts, a saving job, or the documents streamed as NDJSON.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use axum::Json;
+use axum::body::{Body, Bytes};
+use axum::extract::{RawQuery, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use tokio_stream::wrappers::ReceiverStream;
+use utoipa::ToSchema;
+
+use crate::contract::files::Layout;
+use crate::contract::manifest::{Manifest, PairSummary, RuleSummary, Totals};
+use crate::coverage::Coverage;
+use crate::generate::generate;
+use crate::job::{self, CancelToken, GenerateSpec, JobError, JobSpec, Work, WritePolicy};
+use crate::server::error::{ApiError, Problem};
+use crate::server::request::{Generate, GenerateRequest, Mode};
+use crate::server::state::{AppState, JobView};
+use crate::tree;
+
+/// The largest request body the API reads.
+pub const BODY_LIMIT: usize = 64 * 1024;
+
+/// `dry_run` on `GET /coverage/generate`: only `true` is answered.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum DryRunFlag {
+    True,
+}
+
+/// What a dry run answers: the counts and the files, nothing written.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct DryRun {
+    pub seed: u64,
+    /// The output directory, relative to the server's root.
+    pub out: String,
+    pub totals: Totals,
+    /// Kept and excluded per selected (domain, behavior).
+    pub pairs: Vec<PairSummary>,
+    /// Every rule with its rationale and what it removed in this selection.
+    pub rules: Vec<RuleSummary>,
+    /// The files a save would write, and whether each is there already.
+    pub files: Vec<PlannedFile>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct PlannedFile {
+    /// The dataset, relative to `out`; its golden is `golden_path`.
+    pub path: String,
+    pub golden_path: String,
+    pub dataset_id: String,
+    pub layout: Layout,
+    pub conversations: usize,
+    /// The dataset or its golden exists already (a save without
+    /// `overwrite` would be refused).
+    pub exists: bool,
+}
+
+/// Generate: a dry run, a job that saves, or a stream.
+#[utoipa::path(
+    post,
+    path = "/coverage/generate",
+    tag = "coverage",
+    request_body(content = Option<GenerateRequest>, description = "every field optional, the body too; defaults as the CLI"),
+    responses(
+        (status = 200, description = "dry_run: the counts and files (JSON); save false: one {dataset_id, layout, conversation, golden} per line (NDJSON)", content(
+            (DryRun = "application/json"),
+            (String = "application/x-ndjson"),
+        )),
+        (status = 202, description = "save: the job started", body = JobView),
+        (status = 400, description = "the body is not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "files exist, or another job holds the directory", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "body over 64 KiB", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "an unknown id or a bad value", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn post(State(state): State<Arc<AppState>>, body: Body) -> Result<Response, ApiError> {
+    let bytes = axum::body::to_bytes(body, BODY_LIMIT).await.map_err(|_| {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("the body is over {BODY_LIMIT} bytes"),
+        )
+    })?;
+    let value: Value = if bytes.iter().all(u8::is_ascii_whitespace) {
+        Value::Null
+    } else {
+        serde_json::from_slice(&bytes).map_err(|e| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                format!("the body is not JSON: {e}"),
+            )
+        })?
+    };
+    let request = Generate::from_json(&value)?;
+    respond(state, request).await
+}
+
+/// The dry-run counts of a selection (what a page polls as it changes).
+#[utoipa::path(
+    get,
+    path = "/coverage/generate",
+    tag = "coverage",
+    params(
+        ("dry_run" = DryRunFlag, Query, description = "must be true"),
+        ("domains" = Option<Vec<crate::taxonomy::Domain>>, Query, description = "domain ids, repeated or comma-separated (default all)"),
+        ("behaviors" = Option<Vec<crate::taxonomy::Behavior>>, Query, description = "behavior ids, repeated or comma-separated (default all)"),
+        ("seed" = Option<i64>, Query, minimum = 0),
+        ("layouts" = Option<Vec<Layout>>, Query, description = "split, combined, global (default all three)"),
+        ("combined" = Option<bool>, Query),
+        ("format" = Option<crate::contract::files::Format>, Query),
+        ("out" = Option<String>, Query, description = "relative directory under the root"),
+    ),
+    responses(
+        (status = 200, body = DryRun),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn get(
+    State(state): State<Arc<AppState>>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, ApiError> {
+    let request = Generate::from_query(query.as_deref().unwrap_or_default())?;
+    if request.mode != Mode::DryRun {
+        return Err(ApiError::invalid(
+            "dry_run",
+            Value::Bool(false),
+            "GET answers dry runs only; POST /coverage/generate to save or stream",
+            "true",
+        ));
+    }
+    respond(state, request).await
+}
+
+async fn respond(state: Arc<AppState>, request: Generate) -> Result<Response, ApiError> {
+    let out = tree::inside(&state.root, &request.out).map_err(|e| {
+        let mut error = ApiError::invalid(
+            "out",
+            Value::String(request.out.display().to_string()),
+            format!("'{}' {}", request.out.display(), e.what),
+            "a relative path of plain directories under the server's root",
+        );
+        error.1.paths = vec![
+            e.path
+                .strip_prefix(&state.root)
+                .unwrap_or(&e.path)
+                .display()
+                .to_string(),
+        ];
+        error
+    })?;
+    match request.mode {
+        Mode::DryRun => {
+            let dry = blocking(move || dry_run(&request, &out)).await?;
+            Ok(Json(dry).into_response())
+        }
+        Mode::Save { overwrite } => save(state, request, out, overwrite).await,
+        Mode::Stream => Ok(stream(request)),
+    }
+}
+
+/// A directory relative to the root as clients see it: `.` for the root.
+fn shown(out: &Path) -> String {
+    match out.as_os_str().is_empty() {
+        true => ".".into(),
+        false => out.display().to_string(),
+    }
+}
+
+/// Runs `work` on the blocking pool.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(work).await.map_err(|e| {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("a worker failed: {e}"),
+        )
+    })
+}
+
+fn dry_run(request: &Generate, out: &Path) -> DryRun {
+    let coverage = Coverage::evaluate(request.seed);
+    let manifest = Manifest::build(&coverage, &request.selection);
+    let files = job::plan(&request.selection, &request.layouts)
+        .into_iter()
+        .map(|file| {
+            let path = file.dataset_path(request.format);
+            let golden_path = file.golden_path(request.format);
+            let exists = out.join(&path).symlink_metadata().is_ok()
+                || out.join(&golden_path).symlink_metadata().is_ok();
+            PlannedFile {
+                conversations: file.scenarios(&coverage, &request.selection).count(),
+                path: path.display().to_string(),
+                golden_path: golden_path.display().to_string(),
+                dataset_id: file.dataset_id,
+                layout: file.layout,
+                exists,
+            }
+        })
+        .collect();
+    DryRun {
+        seed: request.seed,
+        out: shown(&request.out),
+        totals: manifest.totals,
+        pairs: manifest.pairs,
+        rules: manifest.rules,
+        files,
+    }
+}
+
+async fn save(
+    state: Arc<AppState>,
+    request: Generate,
+    out: std::path::PathBuf,
+    overwrite: bool,
+) -> Result<Response, ApiError> {
+    let spec = JobSpec {
+        out,
+        work: Work::Generate(GenerateSpec {
+            selection: request.selection,
+            seed: request.seed,
+            layouts: request.layouts,
+            format: request.format,
+            shard: None,
+        }),
+        policy: if overwrite {
+            WritePolicy::Overwrite
+        } else {
+            WritePolicy::Refuse
+        },
+        dry_run: false,
+        concurrency: state.concurrency,
+    };
+    // Refusals (files in the way, a directory in use) answer this request.
+    let started = blocking(move || job::start(spec))
+        .await?
+        .map_err(|e| ApiError::from_job(e, &state.root))?;
+    let cancel = CancelToken::new();
+    let record = state.jobs.add(shown(&request.out), cancel.clone());
+    tracing::info!(job = %record.id, out = %record.out, conversations = started.conversations(), "job started");
+    let running = record.clone();
+    let root = state.root.clone();
+    tokio::task::spawn_blocking(move || {
+        let result = started.run(&cancel, &mut |mut event| {
+            log_event(&running.id, &event);
+            // Clients see paths relative to the root, never the server's own.
+            if let crate::job::Event::Finished { report } = &mut event {
+                report.out = running.out.clone();
+            }
+            running.push(event);
+        });
+        if let Err(error) = result {
+            let cancelled = matches!(error, JobError::Cancelled);
+            tracing::info!(job = %running.id, error = %error, "job ended");
+            running.fail(*ApiError::from_job(error, &root).1, cancelled);
+        }
+    });
+    let view = record.view();
+    let mut response = (StatusCode::ACCEPTED, Json(view)).into_response();
+    if let Ok(location) = header::HeaderValue::from_str(&format!("/coverage/jobs/{}", record.id)) {
+        response.headers_mut().insert(header::LOCATION, location);
+    }
+    Ok(response)
+}
+
+/// One structured log line per job event (progress is summed, not logged).
+fn log_event(job: &str, event: &crate::job::Event) {
+    use crate::job::Event;
+    match event {
+        Event::Planned {
+            files,
+            conversations,
+        } => tracing::info!(job, files, conversations, "planned"),
+        Event::FileStarted { path, .. } => tracing::info!(job, path, "file started"),
+        Event::Progress { .. } => {}
+        Event::FileDone { path, status, .. } => {
+            tracing::info!(job, path, status = status.id(), "file done")
+        }
+        Event::Finished { report } => tracing::info!(
+            job,
+            kept = report.kept,
+            files = report.files.len(),
+            "finished"
+        ),
+    }
+}
+
+/// Every document of the request as NDJSON, one conversation with its
+/// golden entry per line, generated as the client reads.
+fn stream(request: Generate) -> Response {
+    let (sender, receiver) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(64);
+    tokio::task::spawn_blocking(move || {
+        let coverage = Coverage::evaluate(request.seed);
+        for file in job::plan(&request.selection, &request.layouts) {
+            for scenario in file.scenarios(&coverage, &request.selection) {
+                let generated = generate(&scenario, request.seed, &file.dataset_id);
+                let line = serde_json::json!({
+                    "dataset_id": file.dataset_id,
+                    "layout": file.layout,
+                    "conversation": generated.conversation,
+                    "golden": generated.golden,
+                });
+                let mut bytes = serde_json::to_vec(&line).expect("documents serialize");
+                bytes.push(b'\n');
+                // The client went away: stop generating.
+                if sender.blocking_send(Ok(Bytes::from(bytes))).is_err() {
+                    return;
+                }
+            }
+        }
+    });
+    let mut headers = HeaderMap::new();
+    headers.insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static("application/x-ndjson"),
+    );
+    (headers, Body::from_stream(ReceiverStream::new(receiver))).into_response()
+}

@@ -1,0 +1,49 @@
+//! `GET /coverage/manifest`: every kept scenario and why each other one was
+//! excluded, as `coverage manifest --json` prints it.
+
+use axum::Json;
+use axum::extract::RawQuery;
+
+use super::{query_pairs, seed_param};
+use crate::contract::manifest::Manifest;
+use crate::server::error::{ApiError, Problem};
+use crate::server::request::ids;
+use crate::taxonomy::{Behavior, Domain};
+use crate::{Coverage, Selection};
+
+/// The manifest of a selection.
+#[utoipa::path(
+    get,
+    path = "/coverage/manifest",
+    tag = "coverage",
+    params(
+        ("seed" = Option<i64>, Query, minimum = 0, description = "cap picks (default 42)"),
+        ("domains" = Option<Vec<Domain>>, Query, description = "domain ids, repeated or comma-separated (default all)"),
+        ("behaviors" = Option<Vec<Behavior>>, Query, description = "behavior ids, repeated or comma-separated (default all)"),
+    ),
+    responses(
+        (status = 200, body = Manifest),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn manifest(RawQuery(query): RawQuery) -> Result<Json<Manifest>, ApiError> {
+    let params = query_pairs(query.as_deref(), &["seed", "domains", "behaviors"])?;
+    let seed = seed_param(&params)?;
+    let domains: Vec<Domain> = ids(
+        "domains",
+        params.get("domains").cloned().unwrap_or_default(),
+    )?;
+    let behaviors: Vec<Behavior> = ids(
+        "behaviors",
+        params.get("behaviors").cloned().unwrap_or_default(),
+    )?;
+    let manifest = tokio::task::spawn_blocking(move || {
+        Manifest::build(
+            &Coverage::evaluate(seed),
+            &Selection::new(domains, behaviors),
+        )
+    })
+    .await
+    .map_err(|e| ApiError::new(axum::http::StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+    Ok(Json(manifest))
+}

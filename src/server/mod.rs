@@ -1,0 +1,145 @@
+//! `coverage serve`: the HTTP API over the library (axum on tokio). It
+//! writes to and serves files from one root directory only, starts
+//! generation jobs through the job API and streams their events, and
+//! answers every error as `application/problem+json`.
+//!
+//! `routes` builds the router; `handlers/` has one file per resource;
+//! `error` maps the library's errors to problem responses; `request`
+//! checks what clients send; `state` holds the jobs; `openapi` describes
+//! it all.
+
+pub mod error;
+pub mod handlers;
+pub mod openapi;
+pub mod request;
+pub mod routes;
+pub mod state;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use routes::router;
+pub use state::AppState;
+
+/// How a server is set up.
+#[derive(Clone, Debug)]
+pub struct ServerConfig {
+    pub addr: SocketAddr,
+    pub root: PathBuf,
+    pub token: Option<String>,
+    /// Worker threads per generation job.
+    pub concurrency: usize,
+}
+
+/// Why a server did not start.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error(
+        "refusing to listen on {0} without --token: only loopback addresses (127.0.0.1, ::1) may go without one"
+    )]
+    OpenWithoutToken(SocketAddr),
+    #[error("--token must not be empty")]
+    EmptyToken,
+    #[error("cannot use '{}' as the root: {source}", .root.display())]
+    Root {
+        root: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("the server failed: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// The state a server starts with: the root made and resolved, the
+/// address and token checked.
+pub fn state(config: &ServerConfig) -> Result<Arc<AppState>, ServeError> {
+    if config.token.as_deref() == Some("") {
+        return Err(ServeError::EmptyToken);
+    }
+    if !config.addr.ip().is_loopback() && config.token.is_none() {
+        return Err(ServeError::OpenWithoutToken(config.addr));
+    }
+    let root_error = |source| ServeError::Root {
+        root: config.root.clone(),
+        source,
+    };
+    std::fs::create_dir_all(&config.root).map_err(root_error)?;
+    let root = std::fs::canonicalize(&config.root).map_err(root_error)?;
+    Ok(Arc::new(AppState {
+        root,
+        token: config.token.clone(),
+        concurrency: config.concurrency.max(1),
+        jobs: Default::default(),
+    }))
+}
+
+/// Serves until `shutdown` resolves; then stops accepting, cancels running
+/// jobs and waits for them (their directories hold only complete files).
+/// `on_listening` is told the bound address (port 0 picks one).
+pub async fn serve(
+    config: ServerConfig,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    on_listening: impl FnOnce(SocketAddr),
+) -> Result<(), ServeError> {
+    let state = state(&config)?;
+    let listener = tokio::net::TcpListener::bind(config.addr)
+        .await
+        .map_err(|source| ServeError::Bind {
+            addr: config.addr,
+            source,
+        })?;
+    let addr = listener.local_addr()?;
+    tracing::info!(%addr, root = %state.root.display(), token = state.token.is_some(), "listening");
+    on_listening(addr);
+    let jobs = state.clone();
+    let stop = async move {
+        shutdown.await;
+        tracing::info!("shutting down: cancelling running jobs");
+        for job in jobs.jobs.all() {
+            job.cancel.cancel();
+        }
+    };
+    axum::serve(listener, router(state.clone()))
+        .with_graceful_shutdown(stop)
+        .await?;
+    // Event streams have ended with their jobs; wait for the jobs
+    // themselves to clean up.
+    while state
+        .jobs
+        .all()
+        .iter()
+        .any(|j| j.status() == state::JobStatus::Running)
+    {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}

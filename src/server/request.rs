@@ -1,0 +1,370 @@
+//! What a generation request asks for, read from a JSON body or a query
+//! string, each field checked with a problem that names it, its value and
+//! what is valid. Defaults are the CLI's.
+
+use std::path::{Component, Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use utoipa::ToSchema;
+
+use super::error::ApiError;
+use crate::job::{Format, Layout};
+use crate::taxonomy::{Behavior, Domain};
+use crate::{DEFAULT_SEED, Selection, TaxonomyEnum};
+
+/// The largest seed over HTTP: what an OpenAPI int64 holds.
+pub const MAX_SEED: u64 = i64::MAX as u64;
+
+/// A whole number, written `7` or `7.0` (JSON does not tell them apart).
+fn whole(value: &Value) -> Option<u64> {
+    value.as_u64().or_else(|| {
+        value
+            .as_f64()
+            .filter(|f| f.fract() == 0.0 && *f >= 0.0 && *f <= MAX_SEED as f64)
+            .map(|f| f as u64)
+    })
+}
+
+/// A seed that is not a whole number from 0 to [`MAX_SEED`].
+pub fn bad_seed(value: Value) -> ApiError {
+    ApiError::invalid(
+        "seed",
+        value,
+        "'seed' must be a whole number from 0 to 9223372036854775807",
+        format!("0 to {MAX_SEED}"),
+    )
+}
+
+/// The body of `POST /coverage/generate`; every field is optional.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GenerateRequest {
+    /// Domain ids (default, or empty: all).
+    #[schema(value_type = Option<Vec<crate::taxonomy::Domain>>)]
+    pub domains: Option<Vec<String>>,
+    /// Behavior ids (default, or empty: all).
+    #[schema(value_type = Option<Vec<crate::taxonomy::Behavior>>)]
+    pub behaviors: Option<Vec<String>>,
+    /// `true`: per-domain and global files only; `false`: per-behavior files
+    /// only; absent: all three layouts. `layouts` takes precedence.
+    pub combined: Option<bool>,
+    /// Answer with counts and the files that would be written; write nothing.
+    pub dry_run: Option<bool>,
+    /// `true` (default): start a job that writes under the server's root;
+    /// `false`: stream the documents as NDJSON and write nothing.
+    pub save: Option<bool>,
+    /// Replace existing files (default false: refuse with 409).
+    pub overwrite: Option<bool>,
+    /// Cap picks and phrasing (default 42). Over HTTP a seed fits in an
+    /// int64: 0 to 9223372036854775807.
+    #[schema(value_type = Option<i64>, minimum = 0)]
+    pub seed: Option<u64>,
+    /// `json` (default) or `jsonl`.
+    #[schema(value_type = Option<crate::contract::files::Format>)]
+    pub format: Option<String>,
+    /// Any of `split`, `combined`, `global` (default, or empty: all three).
+    #[schema(value_type = Option<Vec<crate::contract::files::Layout>>)]
+    pub layouts: Option<Vec<String>>,
+    /// A relative directory under the server's root (default: the root).
+    pub out: Option<String>,
+}
+
+/// What to do with a generation request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    DryRun,
+    Save { overwrite: bool },
+    Stream,
+}
+
+/// A checked generation request.
+#[derive(Clone, Debug)]
+pub struct Generate {
+    pub selection: Selection,
+    pub seed: u64,
+    pub layouts: Vec<Layout>,
+    pub format: Format,
+    /// Relative to the root; empty for the root itself.
+    pub out: PathBuf,
+    pub mode: Mode,
+}
+
+const FIELDS: [&str; 10] = [
+    "domains",
+    "behaviors",
+    "combined",
+    "dry_run",
+    "save",
+    "overwrite",
+    "seed",
+    "format",
+    "layouts",
+    "out",
+];
+
+impl Generate {
+    /// Checks a JSON body (an object; `null` or empty means every default).
+    pub fn from_json(body: &Value) -> Result<Self, ApiError> {
+        let empty = Map::new();
+        let fields = match body {
+            Value::Object(map) => map,
+            Value::Null => &empty,
+            other => {
+                return Err(ApiError::invalid(
+                    "",
+                    other.clone(),
+                    "the body must be a JSON object",
+                    format!("an object with any of: {}", FIELDS.join(", ")),
+                ));
+            }
+        };
+        if let Some(unknown) = fields.keys().find(|k| !FIELDS.contains(&k.as_str())) {
+            return Err(ApiError::invalid(
+                unknown,
+                fields[unknown].clone(),
+                format!("unknown field '{unknown}'"),
+                FIELDS.join(", "),
+            ));
+        }
+        let get = |key: &str| fields.get(key).filter(|v| !v.is_null());
+        let list = |key: &str| -> Result<Option<Vec<String>>, ApiError> {
+            get(key).map(|v| string_list(key, v)).transpose()
+        };
+        let flag = |key: &str| -> Result<Option<bool>, ApiError> {
+            get(key)
+                .map(|v| {
+                    v.as_bool().ok_or_else(|| {
+                        ApiError::invalid(
+                            key,
+                            v.clone(),
+                            format!("'{key}' must be true or false"),
+                            "true, false",
+                        )
+                    })
+                })
+                .transpose()
+        };
+        let text = |key: &str| -> Result<Option<String>, ApiError> {
+            get(key)
+                .map(|v| {
+                    v.as_str().map(str::to_owned).ok_or_else(|| {
+                        ApiError::invalid(
+                            key,
+                            v.clone(),
+                            format!("'{key}' must be a string"),
+                            "a string",
+                        )
+                    })
+                })
+                .transpose()
+        };
+        let seed = get("seed")
+            .map(|v| {
+                whole(v)
+                    .filter(|s| *s <= MAX_SEED)
+                    .ok_or_else(|| bad_seed(v.clone()))
+            })
+            .transpose()?;
+        let raw = Raw {
+            domains: list("domains")?,
+            behaviors: list("behaviors")?,
+            layouts: list("layouts")?,
+            combined: flag("combined")?,
+            dry_run: flag("dry_run")?,
+            save: flag("save")?,
+            overwrite: flag("overwrite")?,
+            seed,
+            format: text("format")?,
+            out: text("out")?,
+        };
+        raw.check()
+    }
+
+    /// Checks a query string: lists as repeated keys or comma-separated.
+    pub fn from_query(query: &str) -> Result<Self, ApiError> {
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).map_err(|e| {
+            ApiError::invalid(
+                "",
+                Value::String(query.to_owned()),
+                format!("not a query string: {e}"),
+                "key=value pairs",
+            )
+        })?;
+        let mut raw = Raw::default();
+        for (key, value) in pairs {
+            let bad = |valid: &str| {
+                ApiError::invalid(
+                    &key,
+                    Value::String(value.clone()),
+                    format!("bad value for '{key}'"),
+                    valid,
+                )
+            };
+            let items = || value.split(',').map(str::to_owned).collect::<Vec<_>>();
+            let flag = || match value.as_str() {
+                "true" | "1" => Ok(true),
+                "false" | "0" => Ok(false),
+                _ => Err(bad("true, false")),
+            };
+            match key.as_str() {
+                "domains" | "domain" => raw.domains.get_or_insert_with(Vec::new).extend(items()),
+                "behaviors" | "behavior" => {
+                    raw.behaviors.get_or_insert_with(Vec::new).extend(items())
+                }
+                "layouts" | "layout" => raw.layouts.get_or_insert_with(Vec::new).extend(items()),
+                "combined" => raw.combined = Some(flag()?),
+                "dry_run" => raw.dry_run = Some(flag()?),
+                "save" => raw.save = Some(flag()?),
+                "overwrite" => raw.overwrite = Some(flag()?),
+                "seed" => {
+                    let seed = value.parse().ok().filter(|s| *s <= MAX_SEED);
+                    raw.seed = Some(seed.ok_or_else(|| bad_seed(Value::String(value.clone())))?);
+                }
+                "format" => raw.format = Some(value.clone()),
+                "out" => raw.out = Some(value.clone()),
+                _ => {
+                    return Err(ApiError::invalid(
+                        &key,
+                        Value::String(value),
+                        format!("unknown parameter '{key}'"),
+                        FIELDS.join(", "),
+                    ));
+                }
+            }
+        }
+        raw.check()
+    }
+}
+
+/// The request's fields, typed but not yet checked against the taxonomy.
+#[derive(Default)]
+struct Raw {
+    domains: Option<Vec<String>>,
+    behaviors: Option<Vec<String>>,
+    layouts: Option<Vec<String>>,
+    combined: Option<bool>,
+    dry_run: Option<bool>,
+    save: Option<bool>,
+    overwrite: Option<bool>,
+    seed: Option<u64>,
+    format: Option<String>,
+    out: Option<String>,
+}
+
+impl Raw {
+    fn check(self) -> Result<Generate, ApiError> {
+        let domains: Vec<Domain> = ids("domains", self.domains.unwrap_or_default())?;
+        let behaviors: Vec<Behavior> = ids("behaviors", self.behaviors.unwrap_or_default())?;
+        let layouts = match (
+            self.layouts.filter(|names| !names.is_empty()),
+            self.combined,
+        ) {
+            (Some(names), _) => {
+                let mut layouts = Vec::new();
+                for name in names {
+                    let layout: Layout =
+                        name.parse()
+                            .map_err(|e: crate::contract::files::UnknownName| {
+                                ApiError::invalid(
+                                    "layouts",
+                                    Value::String(name.clone()),
+                                    e.to_string(),
+                                    e.valid.clone(),
+                                )
+                            })?;
+                    if !layouts.contains(&layout) {
+                        layouts.push(layout);
+                    }
+                }
+                layouts.sort();
+                layouts
+            }
+            (None, Some(true)) => vec![Layout::Combined, Layout::Global],
+            (None, Some(false)) => vec![Layout::Split],
+            (None, None) => Layout::ALL.to_vec(),
+        };
+        let format = match self.format {
+            None => Format::Json,
+            Some(name) => name
+                .parse()
+                .map_err(|e: crate::contract::files::UnknownName| {
+                    ApiError::invalid(
+                        "format",
+                        Value::String(name.clone()),
+                        e.to_string(),
+                        e.valid.clone(),
+                    )
+                })?,
+        };
+        let out = match self.out {
+            None => PathBuf::new(),
+            Some(text) => relative_dir(&text)?,
+        };
+        let mode = match (self.dry_run, self.save) {
+            (Some(true), _) => Mode::DryRun,
+            (_, Some(false)) => Mode::Stream,
+            _ => Mode::Save {
+                overwrite: self.overwrite.unwrap_or(false),
+            },
+        };
+        Ok(Generate {
+            selection: Selection::new(domains, behaviors),
+            seed: self.seed.unwrap_or(DEFAULT_SEED),
+            layouts,
+            format,
+            out,
+            mode,
+        })
+    }
+}
+
+fn string_list(key: &str, value: &Value) -> Result<Vec<String>, ApiError> {
+    let bad = || {
+        ApiError::invalid(
+            key,
+            value.clone(),
+            format!("'{key}' must be a list of ids"),
+            "an array of strings",
+        )
+    };
+    value
+        .as_array()
+        .ok_or_else(bad)?
+        .iter()
+        .map(|item| item.as_str().map(str::to_owned).ok_or_else(bad))
+        .collect()
+}
+
+/// Taxonomy ids, each checked; the first unknown one is the problem.
+pub fn ids<T: TaxonomyEnum>(field: &str, names: Vec<String>) -> Result<Vec<T>, ApiError> {
+    names
+        .into_iter()
+        .map(|name| {
+            T::from_id(&name).map_err(|e| {
+                let valid = T::IDS.join(", ");
+                ApiError::invalid(field, Value::String(name.clone()), e.to_string(), valid)
+            })
+        })
+        .collect()
+}
+
+/// `out`: a relative path of plain names; no `..`, no absolute path.
+fn relative_dir(text: &str) -> Result<PathBuf, ApiError> {
+    let path = Path::new(text);
+    let plain = path
+        .components()
+        .all(|c| matches!(c, Component::Normal(_) | Component::CurDir));
+    if !plain || text.contains('\0') {
+        return Err(ApiError::invalid(
+            "out",
+            Value::String(text.to_owned()),
+            format!("'{text}' is not a directory under the server's root"),
+            "a relative path of plain names, e.g. runs/seed-7",
+        ));
+    }
+    Ok(path
+        .components()
+        .filter(|c| matches!(c, Component::Normal(_)))
+        .collect())
+}

@@ -1,0 +1,256 @@
+//! What the server holds: its root, its token, and the jobs it started,
+//! each with the history of its events so that a late listener sees the
+//! whole run.
+
+use std::collections::{HashMap, VecDeque};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use serde::{Deserialize, Serialize};
+use tokio::sync::mpsc;
+use utoipa::ToSchema;
+
+use super::error::Problem;
+use crate::contract::report::RunReport;
+use crate::job::{CancelToken, Event};
+
+/// How many finished jobs the server remembers.
+const RECENT_JOBS: usize = 100;
+
+pub struct AppState {
+    /// The only directory the server writes to or serves files from.
+    pub root: PathBuf,
+    pub token: Option<String>,
+    /// Worker threads per generation job.
+    pub concurrency: usize,
+    pub jobs: Jobs,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum JobStatus {
+    Running,
+    Succeeded,
+    Failed,
+    Cancelled,
+}
+
+impl JobStatus {
+    pub fn id(self) -> &'static str {
+        match self {
+            Self::Running => "running",
+            Self::Succeeded => "succeeded",
+            Self::Failed => "failed",
+            Self::Cancelled => "cancelled",
+        }
+    }
+}
+
+/// What a listener of a job's event stream receives.
+#[derive(Clone, Debug)]
+pub enum Message {
+    Event(Event),
+    /// The job failed or was cancelled; nothing follows.
+    Failed(Problem),
+}
+
+/// One job the server started.
+pub struct JobRecord {
+    pub id: String,
+    /// Its output directory, relative to the root.
+    pub out: String,
+    pub cancel: CancelToken,
+    state: Mutex<RecordState>,
+}
+
+struct RecordState {
+    status: JobStatus,
+    total: u64,
+    done: u64,
+    history: Vec<Message>,
+    report: Option<RunReport>,
+    error: Option<Problem>,
+    listeners: Vec<mpsc::UnboundedSender<Message>>,
+}
+
+/// A job as `GET /coverage/jobs/{id}` shows it.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct JobView {
+    pub id: String,
+    pub status: JobStatus,
+    /// The output directory, relative to the server's root.
+    pub out: String,
+    pub progress: Progress,
+    /// When it succeeded: the run's report.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub report: Option<RunReport>,
+    /// When it failed or was cancelled: why.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<Problem>,
+    pub links: JobLinks,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct Progress {
+    /// Conversations done.
+    pub done: u64,
+    /// Conversations in all.
+    pub total: u64,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct JobLinks {
+    #[serde(rename = "self")]
+    pub this: String,
+    pub events: String,
+}
+
+impl JobRecord {
+    fn new(id: String, out: String, cancel: CancelToken) -> Self {
+        Self {
+            id,
+            out,
+            cancel,
+            state: Mutex::new(RecordState {
+                status: JobStatus::Running,
+                total: 0,
+                done: 0,
+                history: Vec::new(),
+                report: None,
+                error: None,
+                listeners: Vec::new(),
+            }),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, RecordState> {
+        // A listener that panicked mid-update leaves data that is still
+        // consistent enough to show.
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Records an event and hands it to every listener.
+    pub fn push(&self, event: Event) {
+        let mut state = self.lock();
+        match &event {
+            Event::Planned { conversations, .. } => state.total = *conversations,
+            Event::Progress { conversations } => state.done += conversations,
+            Event::Finished { report } => {
+                state.status = JobStatus::Succeeded;
+                state.report = Some((**report).clone());
+            }
+            _ => {}
+        }
+        let message = Message::Event(event);
+        state.listeners.retain(|l| l.send(message.clone()).is_ok());
+        state.history.push(message);
+        if state.status != JobStatus::Running {
+            state.listeners.clear();
+        }
+    }
+
+    /// Ends the job with an error.
+    pub fn fail(&self, problem: Problem, cancelled: bool) {
+        let mut state = self.lock();
+        state.status = if cancelled {
+            JobStatus::Cancelled
+        } else {
+            JobStatus::Failed
+        };
+        state.error = Some(problem.clone());
+        let message = Message::Failed(problem);
+        for listener in state.listeners.drain(..) {
+            let _ = listener.send(message.clone());
+        }
+        state.history.push(message);
+    }
+
+    pub fn status(&self) -> JobStatus {
+        self.lock().status
+    }
+
+    /// Everything so far, and (while the job runs) a receiver of the rest.
+    pub fn subscribe(&self) -> (Vec<Message>, Option<mpsc::UnboundedReceiver<Message>>) {
+        let mut state = self.lock();
+        let history = state.history.clone();
+        if state.status != JobStatus::Running {
+            return (history, None);
+        }
+        let (sender, receiver) = mpsc::unbounded_channel();
+        state.listeners.push(sender);
+        (history, Some(receiver))
+    }
+
+    pub fn view(&self) -> JobView {
+        let state = self.lock();
+        JobView {
+            id: self.id.clone(),
+            status: state.status,
+            out: self.out.clone(),
+            progress: Progress {
+                done: state.done,
+                total: state.total,
+            },
+            report: state.report.clone(),
+            error: state.error.clone(),
+            links: JobLinks {
+                this: format!("/coverage/jobs/{}", self.id),
+                events: format!("/coverage/jobs/{}/events", self.id),
+            },
+        }
+    }
+}
+
+/// The jobs this server started, newest last.
+#[derive(Default)]
+pub struct Jobs {
+    inner: Mutex<JobsInner>,
+}
+
+#[derive(Default)]
+struct JobsInner {
+    next: u64,
+    order: VecDeque<String>,
+    records: HashMap<String, Arc<JobRecord>>,
+}
+
+impl Jobs {
+    /// Registers a new running job.
+    pub fn add(&self, out: String, cancel: CancelToken) -> Arc<JobRecord> {
+        let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        inner.next += 1;
+        let id = format!("job-{}", inner.next);
+        let record = Arc::new(JobRecord::new(id.clone(), out, cancel));
+        inner.order.push_back(id.clone());
+        inner.records.insert(id, record.clone());
+        // Forget the oldest finished jobs beyond the limit.
+        while inner.order.len() > RECENT_JOBS {
+            let Some(position) = inner
+                .order
+                .iter()
+                .position(|id| inner.records[id].status() != JobStatus::Running)
+            else {
+                break;
+            };
+            if let Some(old) = inner.order.remove(position) {
+                inner.records.remove(&old);
+            }
+        }
+        record
+    }
+
+    pub fn get(&self, id: &str) -> Option<Arc<JobRecord>> {
+        let inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        inner.records.get(id).cloned()
+    }
+
+    /// Every remembered job, oldest first.
+    pub fn all(&self) -> Vec<Arc<JobRecord>> {
+        let inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        inner
+            .order
+            .iter()
+            .map(|id| inner.records[id].clone())
+            .collect()
+    }
+}

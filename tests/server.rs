@@ -1,0 +1,680 @@
+//! `coverage serve`: handlers through `tower::ServiceExt::oneshot`, and a
+//! real server on 127.0.0.1 with a real HTTP client for jobs, events,
+//! refusals, cancellation, files and tokens.
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+use coverage::server::{self, ServerConfig};
+use coverage::validate::{Options, validate_paths};
+
+use crate::support::coverage;
+
+fn config(root: &Path, token: Option<&str>) -> ServerConfig {
+    ServerConfig {
+        addr: "127.0.0.1:0".parse().unwrap(),
+        root: root.to_owned(),
+        token: token.map(str::to_owned),
+        concurrency: 2,
+    }
+}
+
+/// A response's status and JSON body, from the router alone.
+async fn call(
+    root: &Path,
+    token: Option<&str>,
+    request: Request<Body>,
+) -> (StatusCode, Value, String) {
+    let state = server::state(&config(root, token)).unwrap();
+    let response = server::router(state).oneshot(request).await.unwrap();
+    let status = response.status();
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    let bytes = axum::body::to_bytes(response.into_body(), 1 << 26)
+        .await
+        .unwrap();
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        content_type,
+    )
+}
+
+fn post(path: &str, body: impl Into<Body>) -> Request<Body> {
+    Request::post(path)
+        .header("content-type", "application/json")
+        .body(body.into())
+        .unwrap()
+}
+
+fn get(path: &str) -> Request<Body> {
+    Request::get(path).body(Body::empty()).unwrap()
+}
+
+#[tokio::test]
+async fn bad_input_gets_a_problem_naming_the_field_the_value_and_what_is_valid() {
+    let root = tempfile::tempdir().unwrap();
+    let cases = [
+        (
+            post("/coverage/generate", r#"{"domains":["cart"]}"#),
+            422,
+            "domains",
+            json!("cart"),
+        ),
+        (
+            post("/coverage/generate", r#"{"seed":-1}"#),
+            422,
+            "seed",
+            json!(-1),
+        ),
+        (
+            post("/coverage/generate", r#"{"format":"xml"}"#),
+            422,
+            "format",
+            json!("xml"),
+        ),
+        (
+            post("/coverage/generate", r#"{"layouts":["flat"]}"#),
+            422,
+            "layouts",
+            json!("flat"),
+        ),
+        (
+            post("/coverage/generate", r#"{"colour":"red"}"#),
+            422,
+            "colour",
+            json!("red"),
+        ),
+        (
+            post("/coverage/generate", r#"{"out":"../escape"}"#),
+            422,
+            "out",
+            json!("../escape"),
+        ),
+        (
+            post("/coverage/generate", r#"{"out":"/etc"}"#),
+            422,
+            "out",
+            json!("/etc"),
+        ),
+        (
+            get("/coverage/generate?dry_run=true&behaviors=polite"),
+            422,
+            "behaviors",
+            json!("polite"),
+        ),
+        (
+            get("/coverage/generate?dry_run=false"),
+            422,
+            "dry_run",
+            json!(false),
+        ),
+        (
+            get("/coverage/manifest?seed=forty-two"),
+            422,
+            "seed",
+            json!("forty-two"),
+        ),
+        (
+            get("/coverage/scenarios/not.a.scenario"),
+            404,
+            "id",
+            json!("not.a.scenario"),
+        ),
+        (get("/coverage/jobs/job-999"), 404, "id", json!("job-999")),
+    ];
+    for (request, status, field, value) in cases {
+        let path = request.uri().to_string();
+        let (got, problem, content_type) = call(root.path(), None, request).await;
+        assert_eq!(got.as_u16(), status, "{path}: {problem}");
+        assert_eq!(content_type, "application/problem+json", "{path}");
+        assert_eq!(problem["field"], field, "{path}: {problem}");
+        assert_eq!(problem["value"], value, "{path}: {problem}");
+        if status == 422 {
+            assert!(
+                problem["valid"].as_str().is_some_and(|v| !v.is_empty()),
+                "{path}: {problem}"
+            );
+        }
+    }
+    let (status, _, _) = call(root.path(), None, post("/coverage/generate", "{not json")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let big = format!(r#"{{"out":"{}"}}"#, "a".repeat(70 * 1024));
+    let (status, problem, _) = call(root.path(), None, post("/coverage/generate", big)).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{problem}");
+    let (status, _, _) = call(root.path(), None, get("/no/such/endpoint")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, problem, _) = call(
+        root.path(),
+        None,
+        get("/coverage/scenarios/cart_management.happy_path.low.none.in_stock.out_of_policy"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("regulatory-block"),
+        "{problem}"
+    );
+}
+
+#[tokio::test]
+async fn a_dry_run_counts_without_writing_and_the_manifest_and_scenarios_answer() {
+    let root = tempfile::tempdir().unwrap();
+    let (status, dry, _) = call(root.path(), None, get("/coverage/generate?dry_run=true&domains=cart_management&behaviors=happy_path,ambiguous")).await;
+    assert_eq!(status, StatusCode::OK, "{dry}");
+    assert_eq!(dry["totals"]["kept"], 136);
+    assert_eq!(dry["pairs"].as_array().unwrap().len(), 2);
+    assert_eq!(dry["rules"][2]["id"], "regulatory-block");
+    assert_eq!(dry["rules"][2]["removed"], 72);
+    assert!(dry["rules"][2]["rationale"].as_str().is_some());
+    // 2 per-behavior files, 1 per-domain, 1 global; none there yet.
+    let files = dry["files"].as_array().unwrap();
+    assert_eq!(files.len(), 4);
+    assert!(files.iter().all(|f| f["exists"] == false));
+    assert_eq!(
+        std::fs::read_dir(root.path()).unwrap().count(),
+        0,
+        "a dry run wrote something"
+    );
+
+    let (status, split, _) = call(
+        root.path(),
+        None,
+        post("/coverage/generate", r#"{"dry_run":true,"combined":false}"#),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(split["files"].as_array().unwrap().len(), 84);
+    let (_, combined, _) = call(
+        root.path(),
+        None,
+        post("/coverage/generate", r#"{"dry_run":true,"combined":true}"#),
+    )
+    .await;
+    assert_eq!(combined["files"].as_array().unwrap().len(), 15);
+
+    let (status, manifest, _) = call(
+        root.path(),
+        None,
+        get("/coverage/manifest?seed=7&domains=checkout_payments"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(manifest["seed"], 7);
+    assert_eq!(manifest["totals"]["raw"], 648);
+    let id = "checkout_payments.multi_turn.high.soft.low_stock.near_limit";
+    let (status, shown, _) =
+        call(root.path(), None, get(&format!("/coverage/scenarios/{id}"))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(shown["conversation"]["scenario_id"], id);
+    assert_eq!(shown["golden"]["scenario_id"], id);
+
+    let (status, doc, _) = call(root.path(), None, get("/openapi.json")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(doc["openapi"], "3.1.0");
+    for path in [
+        "/coverage/generate",
+        "/coverage/jobs/{id}/events",
+        "/files/{path}",
+        "/healthz",
+    ] {
+        assert!(
+            doc["paths"].get(path).is_some(),
+            "{path} missing from /openapi.json"
+        );
+    }
+}
+
+#[tokio::test]
+async fn streaming_without_save_sends_ndjson_and_writes_nothing() {
+    let root = tempfile::tempdir().unwrap();
+    let state = server::state(&config(root.path(), None)).unwrap();
+    let request = post(
+        "/coverage/generate",
+        r#"{"save":false,"domains":["cart_management"],"behaviors":["happy_path"],"layouts":["split"]}"#,
+    );
+    let response = server::router(state).oneshot(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["content-type"], "application/x-ndjson");
+    let bytes = axum::body::to_bytes(response.into_body(), 1 << 26)
+        .await
+        .unwrap();
+    let lines: Vec<Value> = String::from_utf8(bytes.to_vec())
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 64);
+    assert!(
+        lines
+            .iter()
+            .all(|l| l["dataset_id"] == "commerce.cart_management.happy_path"
+                && l["conversation"]["id"] == l["golden"]["conversation_id"])
+    );
+    assert_eq!(std::fs::read_dir(root.path()).unwrap().count(), 0);
+}
+
+#[tokio::test]
+async fn a_token_is_required_when_set_and_not_otherwise() {
+    let root = tempfile::tempdir().unwrap();
+    let (status, problem, _) = call(root.path(), Some("s3cret"), get("/healthz")).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{problem}");
+    let wrong = Request::get("/healthz")
+        .header("authorization", "Bearer nope")
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(
+        call(root.path(), Some("s3cret"), wrong).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    let right = Request::get("/healthz")
+        .header("authorization", "Bearer s3cret")
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(
+        call(root.path(), Some("s3cret"), right).await.0,
+        StatusCode::OK
+    );
+    assert_eq!(
+        call(root.path(), None, get("/healthz")).await.0,
+        StatusCode::OK
+    );
+    // Listening beyond loopback without a token is refused at start.
+    let mut open = config(root.path(), None);
+    open.addr = "0.0.0.0:0".parse().unwrap();
+    assert!(matches!(
+        server::state(&open),
+        Err(server::ServeError::OpenWithoutToken(_))
+    ));
+}
+
+/// Random JSON bodies, valid or not, never get a 5xx.
+#[tokio::test]
+async fn random_bodies_never_get_a_server_error() {
+    let root = tempfile::tempdir().unwrap();
+    let mut rng = XorShift(0x9E37_79B9_7F4A_7C15);
+    let keys = [
+        "domains",
+        "behaviors",
+        "combined",
+        "dry_run",
+        "save",
+        "overwrite",
+        "seed",
+        "format",
+        "layouts",
+        "out",
+        "x",
+    ];
+    for _ in 0..300 {
+        let mut body = serde_json::Map::new();
+        for _ in 0..rng.below(4) {
+            let key = keys[rng.below(keys.len())];
+            body.insert(key.to_owned(), random_value(&mut rng, 2));
+        }
+        // Keep any accidental real job small and out of the way.
+        body.entry("dry_run")
+            .or_insert(Value::Bool(rng.below(4) != 0));
+        let text = if rng.below(10) == 0 {
+            random_value(&mut rng, 2).to_string()
+        } else {
+            Value::Object(body).to_string()
+        };
+        let (status, problem, _) =
+            call(root.path(), None, post("/coverage/generate", text.clone())).await;
+        assert!(status.as_u16() < 500, "{text} → {status}: {problem}");
+    }
+}
+
+struct XorShift(u64);
+
+impl XorShift {
+    fn below(&mut self, n: usize) -> usize {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        (self.0 % n as u64) as usize
+    }
+}
+
+fn random_value(rng: &mut XorShift, depth: usize) -> Value {
+    let words = [
+        "cart_management",
+        "happy_path",
+        "json",
+        "jsonl",
+        "split",
+        "global",
+        "..",
+        "a/b",
+        "",
+        "ünï",
+        "\u{0}",
+    ];
+    match rng.below(if depth == 0 { 5 } else { 7 }) {
+        0 => Value::Null,
+        1 => Value::Bool(rng.below(2) == 0),
+        2 => json!(rng.below(100) as i64 - 50),
+        3 => json!(u64::MAX - rng.below(3) as u64),
+        4 => Value::String(words[rng.below(words.len())].to_owned()),
+        5 => Value::Array(
+            (0..rng.below(3))
+                .map(|_| random_value(rng, depth - 1))
+                .collect(),
+        ),
+        _ => json!({ "k": random_value(rng, depth - 1) }),
+    }
+}
+
+/// A server on 127.0.0.1:0 in a thread of its own, stopped on drop.
+struct Running {
+    addr: SocketAddr,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+    agent: ureq::Agent,
+    token: Option<String>,
+}
+
+impl Running {
+    fn start(root: &Path, token: Option<&str>) -> Self {
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let (addr_tx, addr_rx) = std::sync::mpsc::channel();
+        let config = config(root, token);
+        let thread = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Runtime::new().unwrap();
+            runtime
+                .block_on(server::serve(
+                    config,
+                    async {
+                        let _ = stopped.await;
+                    },
+                    move |addr| addr_tx.send(addr).unwrap(),
+                ))
+                .unwrap();
+        });
+        let agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .build()
+            .into();
+        Self {
+            addr: addr_rx.recv().unwrap(),
+            stop: Some(stop),
+            thread: Some(thread),
+            agent,
+            token: token.map(str::to_owned),
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    fn request(&self, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
+        let url = self.url(path);
+        let auth = self.token.as_ref().map(|t| format!("Bearer {t}"));
+        let response = match (method, body) {
+            ("POST", Some(body)) => {
+                let mut request = self.agent.post(&url);
+                if let Some(auth) = &auth {
+                    request = request.header("authorization", auth);
+                }
+                request.send_json(body)
+            }
+            ("DELETE", _) => {
+                let mut request = self.agent.delete(&url);
+                if let Some(auth) = &auth {
+                    request = request.header("authorization", auth);
+                }
+                request.call()
+            }
+            _ => {
+                let mut request = self.agent.get(&url);
+                if let Some(auth) = &auth {
+                    request = request.header("authorization", auth);
+                }
+                request.call()
+            }
+        };
+        let mut response = response.unwrap();
+        let status = response.status().as_u16();
+        let text = response.body_mut().read_to_string().unwrap_or_default();
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
+    }
+
+    /// Polls a job until it is no longer running.
+    fn wait(&self, id: &str) -> Value {
+        let deadline = Instant::now() + Duration::from_secs(120);
+        loop {
+            let (_, job) = self.request("GET", &format!("/coverage/jobs/{id}"), None);
+            if job["status"] != "running" {
+                return job;
+            }
+            assert!(Instant::now() < deadline, "job {id} still running: {job}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn stop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            thread.join().unwrap();
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// Every file under `dir` but lock files, relative, with its bytes.
+fn tree(dir: &Path) -> std::collections::BTreeMap<PathBuf, Vec<u8>> {
+    let mut files = std::collections::BTreeMap::new();
+    let mut pending = vec![dir.to_owned()];
+    while let Some(current) = pending.pop() {
+        for entry in std::fs::read_dir(&current).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                pending.push(path);
+            } else if !path.ends_with(coverage::job::LOCK_FILE) {
+                files.insert(
+                    path.strip_prefix(dir).unwrap().to_owned(),
+                    std::fs::read(&path).unwrap(),
+                );
+            }
+        }
+    }
+    files
+}
+
+#[test]
+fn a_saved_job_writes_what_the_cli_writes_and_refuses_to_clobber_without_overwrite() {
+    let root = tempfile::tempdir().unwrap();
+    let server = Running::start(root.path(), None);
+    let body = json!({"domains": ["shipping_delivery"], "out": "runs/a"});
+    let (status, job) = server.request("POST", "/coverage/generate", Some(body.clone()));
+    assert_eq!(status, 202, "{job}");
+    let id = job["id"].as_str().unwrap().to_owned();
+    let done = server.wait(&id);
+    assert_eq!(done["status"], "succeeded", "{done}");
+    assert_eq!(done["report"]["out"], "runs/a");
+    assert_eq!(done["progress"]["done"], done["progress"]["total"]);
+
+    let cli = tempfile::tempdir().unwrap();
+    let output = coverage()
+        .args(["generate", "--domain", "shipping_delivery", "--out"])
+        .arg(cli.path())
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    assert!(
+        tree(&root.path().join("runs/a")) == tree(cli.path()),
+        "the job's files differ from `coverage generate`'s"
+    );
+
+    // Again without overwrite: 409 naming the files, nothing written.
+    let before = tree(root.path());
+    let (status, problem) = server.request("POST", "/coverage/generate", Some(body));
+    assert_eq!(status, 409, "{problem}");
+    assert!(
+        problem["paths"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("runs/a/commerce/"),
+        "{problem}"
+    );
+    assert!(tree(root.path()) == before);
+    // With overwrite: the same bytes, every file unchanged.
+    let (status, job) = server.request(
+        "POST",
+        "/coverage/generate",
+        Some(json!({"domains": ["shipping_delivery"], "out": "runs/a", "overwrite": true})),
+    );
+    assert_eq!(status, 202, "{job}");
+    let done = server.wait(job["id"].as_str().unwrap());
+    assert!(
+        done["report"]["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["status"] == "unchanged"),
+        "{done}"
+    );
+    assert!(tree(root.path()) == before);
+
+    // Its files are served; nothing outside the root is.
+    let (status, golden) = server.request("GET", "/files/runs/a/commerce/global.golden.json", None);
+    assert_eq!(status, 200);
+    assert_eq!(golden["metadata"]["dataset_id"], "commerce.global");
+    std::fs::write(root.path().parent().unwrap().join("secret.txt"), "no").ok();
+    #[cfg(unix)]
+    std::os::unix::fs::symlink("/etc", root.path().join("etc-link")).unwrap();
+    for path in [
+        "/files/../secret.txt",
+        "/files/..%2fsecret.txt",
+        "/files/%2e%2e/secret.txt",
+        "/files/%2Fetc%2Fpasswd",
+        "/files//etc/passwd",
+        "/files/etc-link/passwd",
+        "/files/runs/a/.coverage.lock",
+        "/files/runs",
+        "/files/runs/a/commerce/nothing.json",
+    ] {
+        let (status, _) = server.request("GET", path, None);
+        assert_eq!(status, 404, "{path}");
+    }
+}
+
+#[test]
+fn events_stream_in_order_to_the_report_and_a_second_job_on_the_same_directory_is_refused() {
+    let root = tempfile::tempdir().unwrap();
+    let server = Running::start(root.path(), Some("t0ken"));
+    let (status, job) = server.request("POST", "/coverage/generate", Some(json!({"out": "full"})));
+    assert_eq!(status, 202, "{job}");
+    let id = job["id"].as_str().unwrap().to_owned();
+    // Busy: the first job holds the directory.
+    let (status, problem) = server.request(
+        "POST",
+        "/coverage/generate",
+        Some(json!({"out": "full", "overwrite": true})),
+    );
+    assert_eq!(status, 409, "{problem}");
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("in use by another coverage run"),
+        "{problem}"
+    );
+
+    let response = server
+        .agent
+        .get(&server.url(&format!("/coverage/jobs/{id}/events")))
+        .header("authorization", "Bearer t0ken")
+        .call()
+        .unwrap();
+    let reader = BufReader::new(response.into_body().into_reader());
+    let mut kinds = Vec::new();
+    let mut last_data = Value::Null;
+    for line in reader.lines() {
+        let line = line.unwrap();
+        if let Some(kind) = line.strip_prefix("event: ") {
+            kinds.push(kind.to_owned());
+        } else if let Some(data) = line.strip_prefix("data: ") {
+            last_data = serde_json::from_str(data).unwrap();
+        }
+    }
+    assert_eq!(kinds.first().map(String::as_str), Some("planned"));
+    assert_eq!(
+        kinds.last().map(String::as_str),
+        Some("finished"),
+        "{kinds:?}"
+    );
+    let started = kinds.iter().filter(|k| *k == "file_started").count();
+    let done = kinds.iter().filter(|k| *k == "file_done").count();
+    assert_eq!((started, done), (99, 99));
+    assert_eq!(last_data["report"]["kept"], 5376);
+    let (_, listed) = server.request("GET", "/coverage/jobs", None);
+    assert_eq!(listed[0]["id"], id.as_str());
+}
+
+#[test]
+fn cancelling_a_job_leaves_only_complete_files_and_shutdown_cancels_the_rest() {
+    let root = tempfile::tempdir().unwrap();
+    let mut server = Running::start(root.path(), None);
+    let (_, job) = server.request(
+        "POST",
+        "/coverage/generate",
+        Some(json!({"out": "cancelled"})),
+    );
+    let id = job["id"].as_str().unwrap().to_owned();
+    let (status, view) = server.request("DELETE", &format!("/coverage/jobs/{id}"), None);
+    assert_eq!(status, 202, "{view}");
+    let ended = server.wait(&id);
+    assert_eq!(ended["status"], "cancelled", "{ended}");
+    let (status, _) = server.request("DELETE", &format!("/coverage/jobs/{id}"), None);
+    assert_eq!(status, 409);
+
+    // A job still running when the server stops is cancelled, not cut.
+    let (_, job) = server.request(
+        "POST",
+        "/coverage/generate",
+        Some(json!({"out": "stopped"})),
+    );
+    assert_eq!(job["status"], "running");
+    server.stop();
+    for dir in ["cancelled", "stopped"] {
+        let out = root.path().join(dir);
+        let report = validate_paths(std::slice::from_ref(&out), Options::default()).unwrap();
+        let incomplete: Vec<_> = report
+            .problems
+            .iter()
+            .filter(|p| !p.message.contains("no dataset to check against"))
+            .collect();
+        assert!(incomplete.is_empty(), "{incomplete:#?}");
+        let temps = tree(&out)
+            .into_keys()
+            .filter(|p| p.to_string_lossy().contains(coverage::job::TEMP_PREFIX))
+            .count();
+        assert_eq!(temps, 0, "{dir} holds temporary files");
+    }
+}
