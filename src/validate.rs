@@ -48,11 +48,11 @@ pub enum Kind {
 
 /// The compiled schemas of every supported version.
 pub struct Schemas {
-    dataset: [Validator; 2],
-    golden: [Validator; 2],
+    dataset: [Validator; 3],
+    golden: [Validator; 3],
 }
 
-const SCHEMA_SOURCES: [(&str, &str); 4] = [
+const SCHEMA_SOURCES: [(&str, &str); 6] = [
     (
         "dataset.v1",
         include_str!("../schemas/dataset.v1.schema.json"),
@@ -62,6 +62,10 @@ const SCHEMA_SOURCES: [(&str, &str); 4] = [
         include_str!("../schemas/dataset.v2.schema.json"),
     ),
     (
+        "dataset.v3",
+        include_str!("../schemas/dataset.v3.schema.json"),
+    ),
+    (
         "golden.v1",
         include_str!("../schemas/golden.v1.schema.json"),
     ),
@@ -69,24 +73,28 @@ const SCHEMA_SOURCES: [(&str, &str); 4] = [
         "golden.v2",
         include_str!("../schemas/golden.v2.schema.json"),
     ),
+    (
+        "golden.v3",
+        include_str!("../schemas/golden.v3.schema.json"),
+    ),
 ];
 
 impl Schemas {
     pub fn load() -> Self {
-        let [d1, d2, g1, g2] = SCHEMA_SOURCES.map(|(name, source)| {
+        let [d1, d2, d3, g1, g2, g3] = SCHEMA_SOURCES.map(|(name, source)| {
             let schema: Value = serde_json::from_str(source)
                 .unwrap_or_else(|e| panic!("schema {name} is not JSON: {e}"));
             jsonschema::draft202012::new(&schema)
                 .unwrap_or_else(|e| panic!("schema {name} does not compile: {e}"))
         });
         Self {
-            dataset: [d1, d2],
-            golden: [g1, g2],
+            dataset: [d1, d2, d3],
+            golden: [g1, g2, g3],
         }
     }
 
     /// Schema problems of `document`, checked against version `version`
-    /// (1 or 2) of its kind: `(pointer, message)` pairs.
+    /// (1, 2 or 3) of its kind: `(pointer, message)` pairs.
     pub fn check(&self, kind: Kind, version: u32, document: &Value) -> Vec<(String, String)> {
         let validators = match kind {
             Kind::Dataset => &self.dataset,
@@ -250,13 +258,13 @@ fn schema_problems(schemas: &Schemas, document: &Document) -> Vec<Problem> {
     };
     let version = match document.value.get("schema_version") {
         None => 1,
-        Some(Value::Number(n)) if n.as_u64() == Some(1) || n.as_u64() == Some(2) => {
+        Some(Value::Number(n)) if matches!(n.as_u64(), Some(1..=3)) => {
             n.as_u64().unwrap_or(1) as u32
         }
         Some(other) => {
             return vec![problem(
                 "/schema_version".into(),
-                format!("unsupported schema version {other}; supported: 1, 2"),
+                format!("unsupported schema version {other}; supported: 1, 2, 3"),
             )];
         }
     };
@@ -277,14 +285,13 @@ fn cross_check(documents: &[Document]) -> Vec<Problem> {
     let mut problems = Vec::new();
     for dataset in &datasets {
         problems.extend(dataset_consistency(dataset));
-        if dataset.value["schema_version"] == 2 {
+        if matches!(dataset.value["schema_version"].as_u64(), Some(2 | 3)) {
             problems.extend(dataset_against_taxonomy(dataset));
         }
     }
-    for golden in documents
-        .iter()
-        .filter(|d| d.kind == Kind::Golden && d.value["schema_version"] == 2)
-    {
+    for golden in documents.iter().filter(|d| {
+        d.kind == Kind::Golden && matches!(d.value["schema_version"].as_u64(), Some(2 | 3))
+    }) {
         problems.extend(golden_against_taxonomy(golden));
     }
     for golden in documents.iter().filter(|d| d.kind == Kind::Golden) {

@@ -109,27 +109,39 @@ fn unchanged(text: &str) -> String {
 #[test]
 fn a_template_slot_the_generator_does_not_fill_fails_with_file_line_and_slot() {
     let errors = check_edited(unchanged, |f| {
-        f.replace("Any brand is fine.", "Any {colour} brand is fine.")
+        f.replace(
+            "\"Any brand of {item_kind} is fine.\"",
+            "\"Any {colour} brand of {item_kind} is fine.\"",
+        )
     });
     assert_eq!(
         errors,
-        "taxonomy/commerce/v1/fixtures.yaml:38:9: clauses.brand_bias.none: unknown slot '{colour}'; the generator fills here: \
-         item, item_kind, brand, list_price, budget, saving, offer, units, restock_weeks, policy_name, policy_value, \
-         policy_limit\n"
+        "taxonomy/commerce/v1/fixtures.yaml:62:9: user.brand.none: unknown slot '{colour}'; the generator fills here: \
+         item, item_kind, brand, list_price, budget, saving, quantity, policy_value, policy_name\n"
     );
 }
 
 #[test]
 fn a_correction_only_slot_is_unknown_everywhere_else() {
     let errors = check_edited(unchanged, |f| {
-        f.replace("Any brand is fine.", "Any brand is fine. {price_clause}")
-    });
-    assert!(errors.contains("clauses.brand_bias.none: unknown slot '{price_clause}'; the generator fills here: item,"), "{errors}");
-    let errors = check_edited(unchanged, |f| {
-        f.replace("\"the {saving} member discount\"", "\"{offer}\"")
+        f.replace(
+            "\"Any brand of {item_kind} is fine.\"",
+            "\"Any brand of {item_kind} is fine. {from}\"",
+        )
     });
     assert!(
-        errors.contains("offers.low: unknown slot '{offer}'"),
+        errors.contains("user.brand.none: unknown slot '{from}'; the generator fills here: item,"),
+        "{errors}"
+    );
+    // A store fact in the user's mouth is refused too.
+    let errors = check_edited(unchanged, |f| {
+        f.replace(
+            "\"I'd like {policy_value} in the cart.\"",
+            "\"I'd like {policy_value} in the cart; the limit is {policy_limit}.\"",
+        )
+    });
+    assert!(
+        errors.contains("policy phrasings: unknown slot '{policy_limit}' (a store fact: the customer does not know it)"),
         "{errors}"
     );
 }
@@ -137,15 +149,20 @@ fn a_correction_only_slot_is_unknown_everywhere_else() {
 #[test]
 fn fixtures_must_cover_every_domain_availability_and_policy_bin() {
     let errors = check_edited(unchanged, |f| {
-        f.replace("      values: { within_policy: 3, near_limit: 13, out_of_policy: 21 }", "      values: { within_policy: 3, near_limit: 15, out_of_policy: 21 }")
-            .replace("      - { name: \"Lumo 27-inch 4K monitor\", kind: monitor, brand: Lumo, list_price: 349.00, stock: 0, restock_weeks: 3 }\n", "")
+        f.replace("near_limit: [12, 14]", "near_limit: [10, 14]")
+            .replace("        - { id: pds-02, name: \"AeroSound Buds Lite wireless earbud set\", kind: wireless earbud set, brand: \"AeroSound\", list_price: 80.00, stock: 0, restock_weeks: 4 }\n", "")
+            .replace("list_price: 91.00, stock: 14 }", "list_price: 91.00, stock: 4 }")
     });
     assert!(
-        errors.contains("value 15 for 'near_limit' contradicts the limit 14"),
+        errors.contains("range [10, 14] for 'near_limit' leaves its bin against the limit 14"),
         "{errors}"
     );
     assert!(
-        errors.contains("domain 'product_discovery_search': has no item that is backorder"),
+        errors.contains("domain 'product_discovery_search': has 5 backorder items; every availability bin needs at least 6"),
+        "{errors}"
+    );
+    assert!(
+        errors.contains("fixtures.yaml:259:") && errors.contains("item 'pds-01' is listed as in_stock but its stock 4 (restock_weeks none) makes it low_stock"),
         "{errors}"
     );
 }

@@ -7,4 +7,4 @@ pub mod golden;
 pub mod manifest;
 
 /// The schema version of every dataset and golden this build writes.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;

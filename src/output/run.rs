@@ -242,6 +242,7 @@ pub fn dataset_metadata(
         scenarios_hash,
         previous_version: versioning.previous_version.clone(),
         previous_content_hash: versioning.previous_content_hash.clone(),
+        tools: crate::generate::tools(),
     }
 }
 
