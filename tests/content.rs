@@ -318,3 +318,36 @@ fn the_same_seed_gives_the_same_bytes_and_variants_differ() {
     assert!(base.iter().zip(&again).all(|(a, b)| *a == b));
     assert_ne!(json(0), json(1));
 }
+
+#[test]
+fn the_fixtures_hold_three_times_the_schema_2_user_phrasings() {
+    use coverage::taxonomy::FIXTURES;
+    // Schema 2 had 156 user phrasings (clauses, corrections, traps,
+    // requirements, and per domain requests, openings and policy wording).
+    let user = &FIXTURES.user;
+    let lists = user.price.iter().chain(user.brand.iter());
+    let shared: usize = lists.map(|l| l.len()).sum::<usize>()
+        + user.single.len()
+        + user.several.len()
+        + user.closing.len()
+        + user.requirements.len()
+        + user.policy_requirements.len();
+    let c = &FIXTURES.corrections;
+    let corrections = c.budget.len() + c.brand.len() + c.policy_value.len() + c.item.len();
+    let traps: usize = FIXTURES
+        .traps
+        .iter()
+        .map(|t| t.price.len() + t.limit.len() + t.offer.len())
+        .sum();
+    let domains: usize = FIXTURES
+        .domains
+        .iter()
+        .map(|d| d.requests.len() + d.openings.len() + d.policy.phrasings.len())
+        .sum();
+    let total = shared + corrections + traps + domains;
+    assert!(total >= 3 * 156, "{total} user phrasings");
+    for domain in FIXTURES.domains.iter() {
+        let items = domain.items.len();
+        assert!(items >= 24, "{} has {items} items", domain.policy.id);
+    }
+}
