@@ -351,3 +351,27 @@ fn the_fixtures_hold_three_times_the_schema_2_user_phrasings() {
         assert!(items >= 24, "{} has {items} items", domain.policy.id);
     }
 }
+
+#[test]
+fn the_schema_docs_show_one_current_example_per_behavior() {
+    let docs = std::fs::read_to_string(crate::support::root().join("docs/schemas.md")).unwrap();
+    let mut behaviors = BTreeSet::new();
+    for block in docs.split("<!-- example: ").skip(1) {
+        let (id, rest) = block.split_once(" -->").unwrap();
+        let json = rest
+            .split_once("```json\n")
+            .and_then(|(_, after)| after.split_once("\n```"))
+            .map(|(json, _)| json)
+            .unwrap();
+        let shown: serde_json::Value = serde_json::from_str(json).unwrap();
+        let scenario: Scenario = id.parse().unwrap();
+        let g = generate(&scenario, 42, &pair_dataset_id(&scenario));
+        let expected = serde_json::json!({"conversation": g.conversation, "golden": g.golden});
+        assert!(
+            shown == expected,
+            "docs/schemas.md shows a stale {id}; refresh it with `coverage show {id} --json`"
+        );
+        behaviors.insert(scenario.behavior);
+    }
+    assert_eq!(behaviors.len(), Behavior::ALL.len(), "{behaviors:?}");
+}

@@ -161,8 +161,16 @@ fn fixtures_must_cover_every_domain_availability_and_policy_bin() {
         errors.contains("domain 'product_discovery_search': has 5 backorder items; every availability bin needs at least 6"),
         "{errors}"
     );
+    let fixtures =
+        std::fs::read_to_string(crate::support::root().join("taxonomy/commerce/v1/fixtures.yaml"))
+            .unwrap();
+    let line = 1 + fixtures
+        .lines()
+        .position(|l| l.contains("id: pds-01,"))
+        .unwrap();
     assert!(
-        errors.contains("fixtures.yaml:259:") && errors.contains("item 'pds-01' is listed as in_stock but its stock 4 (restock_weeks none) makes it low_stock"),
+        errors.contains(&format!("fixtures.yaml:{line}:"))
+            && errors.contains("item 'pds-01' is listed as in_stock but its stock 4 (restock_weeks none) makes it low_stock"),
         "{errors}"
     );
 }

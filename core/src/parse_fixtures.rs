@@ -621,7 +621,7 @@ impl Checker<'_> {
                     format!(
                         "range [{min}, {max}] for '{}' leaves its bin against the limit {limit}: whole numbers from 1, within < {} <= near <= {limit} < out",
                         POLICY_BINS[bin],
-                        0.8 * limit
+                        (0.8 * limit * 1000.0).round() / 1000.0
                     ),
                 );
                 ok = false;
