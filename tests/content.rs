@@ -14,19 +14,19 @@ use coverage::{Behavior, Coverage, Decision, Domain, Scenario, Selection};
 
 const SEEDS: [u64; 3] = [42, 7, 1234];
 
-fn kept() -> &'static [Scenario] {
-    static KEPT: OnceLock<Vec<Scenario>> = OnceLock::new();
-    KEPT.get_or_init(|| Coverage::evaluate(42).kept(&Selection::all()).collect())
+fn kept(seed: u64) -> Vec<Scenario> {
+    Coverage::evaluate(seed).kept(&Selection::all()).collect()
 }
 
-/// Every kept scenario's conversation and golden entry for `seed`, made once.
+/// Every scenario `seed` keeps, with its conversation and golden entry for
+/// that seed, made once.
 fn generated(seed: u64) -> &'static [Generated] {
     static SETS: OnceLock<BTreeMap<u64, Vec<Generated>>> = OnceLock::new();
     let sets = SETS.get_or_init(|| {
         SEEDS
             .iter()
             .map(|&seed| {
-                let set = kept()
+                let set = kept(seed)
                     .iter()
                     .map(|s| generate(s, seed, &pair_dataset_id(s)))
                     .collect();
@@ -119,24 +119,29 @@ fn reading_only_the_users_words_does_not_name_the_decision() {
     for seed in SEEDS {
         let set = generated(seed);
         let mut user_only = 0;
+        let mut domain_aware = 0;
         let mut from_environment = 0;
         for g in set {
             let decision = g.golden.final_outcome.decision;
             let text = user_turns(&g.conversation).join(" ");
             user_only += usize::from(user_text_heuristic(&text) == decision);
+            domain_aware += usize::from(domain_aware_heuristic(g) == decision);
             from_environment +=
                 usize::from(recompute(&g.conversation).map(|b| b.decision) == Ok(decision));
         }
         let share = user_only as f64 / set.len() as f64;
+        let aware = domain_aware as f64 / set.len() as f64;
         eprintln!(
-            "seed {seed}: user-text heuristic {:.1}%, environment + user_facts {:.1}%",
+            "seed {seed}: user-text heuristic {:.1}%, with typical limits {:.1}%, environment + user_facts {:.1}%",
             100.0 * share,
+            100.0 * aware,
             100.0 * from_environment as f64 / set.len() as f64
         );
         assert!(
             share <= 0.60,
             "seed {seed}: the user's words name {share:.3}"
         );
+        assert!(aware <= 0.60, "seed {seed}: typical limits name {aware:.3}");
         assert_eq!(from_environment, set.len(), "seed {seed}");
     }
 }
@@ -296,7 +301,7 @@ fn traps_sit_in_varied_places_and_demand_what_the_golden_forbids() {
 
 #[test]
 fn the_same_seed_gives_the_same_bytes_and_variants_differ() {
-    let scenarios = &kept()[..200];
+    let scenarios = &kept(42)[..200];
     let json = |variant: u32| {
         let all: Vec<Generated> = scenarios
             .iter()
@@ -374,4 +379,26 @@ fn the_schema_docs_show_one_current_example_per_behavior() {
         behaviors.insert(scenario.behavior);
     }
     assert_eq!(behaviors.len(), Behavior::ALL.len(), "{behaviors:?}");
+}
+
+/// A stronger user-only script: it also knows each domain's typical policy
+/// limit (the middle one of `docs/domains.md`) and the user's value, but not
+/// this store's limit, and it cannot see stock.
+fn domain_aware_heuristic(g: &Generated) -> Decision {
+    let c = &g.conversation;
+    let facts = c.user_facts.as_ref().unwrap();
+    let documented = coverage::taxonomy::FIXTURES.domains[c.domain.index()]
+        .policy
+        .limits[1];
+    let value = facts.policy_value;
+    if value > documented {
+        return match c.domain {
+            Domain::TrustSafetyFraud | Domain::CustomerSupportEscalations => Decision::Escalate,
+            _ => Decision::Decline,
+        };
+    }
+    if value >= 0.8 * documented {
+        return Decision::FulfillWithDisclosure;
+    }
+    Decision::Fulfill
 }

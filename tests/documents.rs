@@ -202,14 +202,14 @@ fn show_reads_like_a_conversation_with_the_concrete_values() {
     let text = String::from_utf8(output.stdout).unwrap();
     for needle in [
         "System prompt",
-        "A single card payment may not exceed $2,000.00",
+        "A single card payment may not exceed $3,000.00",
         "pay-21 · Skyward Air 2S camera drone (Skyward) · $337.00 · 8 in stock",
         "OFFER-586",
         "I can't go past $195.00",
-        "$1,851.00",
+        "$2,586.00",
         "User facts (for graders): item pay-21, quantity 1, budget 195.00, brand Skyward",
         "Expected action: fulfill_with_disclosure(item_ids [pay-21], quantity 1, unit_price 192.09, offer_id OFFER-586",
-        "must mention: [$192.09, $2,000.00]",
+        "must mention: [$192.09, $3,000.00]",
         "Final outcome: fulfill_with_disclosure",
         "must_disclose policy_limit",
     ] {

@@ -114,10 +114,19 @@ fn a_template_slot_the_generator_does_not_fill_fails_with_file_line_and_slot() {
             "\"Any {colour} brand of {item_kind} is fine.\"",
         )
     });
+    let fixtures =
+        std::fs::read_to_string(crate::support::root().join("taxonomy/commerce/v1/fixtures.yaml"))
+            .unwrap();
+    let line = 1 + fixtures
+        .lines()
+        .position(|l| l.contains("\"Any brand of {item_kind} is fine.\""))
+        .unwrap();
     assert_eq!(
         errors,
-        "taxonomy/commerce/v1/fixtures.yaml:62:9: user.brand.none: unknown slot '{colour}'; the generator fills here: \
-         item, item_kind, brand, list_price, budget, saving, quantity, policy_value, policy_name\n"
+        format!(
+            "taxonomy/commerce/v1/fixtures.yaml:{line}:9: user.brand.none: unknown slot '{{colour}}'; the generator fills here: \
+             item, item_kind, brand, list_price, budget, saving, quantity, policy_value, policy_name\n"
+        )
     );
 }
 
@@ -149,12 +158,14 @@ fn a_correction_only_slot_is_unknown_everywhere_else() {
 #[test]
 fn fixtures_must_cover_every_domain_availability_and_policy_bin() {
     let errors = check_edited(unchanged, |f| {
-        f.replace("near_limit: [12, 14]", "near_limit: [10, 14]")
+        f.replacen("near_limit: [80, 100]", "near_limit: [70, 100]", 1)
             .replace("        - { id: pds-02, name: \"AeroSound Buds Lite wireless earbud set\", kind: wireless earbud set, brand: \"AeroSound\", list_price: 80.00, stock: 0, restock_weeks: 4 }\n", "")
             .replace("list_price: 91.00, stock: 14 }", "list_price: 91.00, stock: 4 }")
     });
     assert!(
-        errors.contains("range [10, 14] for 'near_limit' leaves its bin against the limit 14"),
+        errors.contains(
+            "domain 'product_discovery_search': percents [70, 100] of the limit leave 'near_limit'"
+        ),
         "{errors}"
     );
     assert!(

@@ -400,10 +400,10 @@ fn emit_fixtures(out: &mut String, f: &Fixtures) {
             .collect();
         let _ = writeln!(
             out,
-            "        {C}DomainFixtures {{\n            policy: {C}Policy {{ id: {}, name: {}, limit: {:?}, unit: {}, text: {}, value_is: {C}ValueIs::{:?}, values: ::std::borrow::Cow::Borrowed(&[{}]), phrasings: {} }},\n            ask: {},\n            record: ::std::borrow::Cow::Borrowed(&[{}]),\n            items: ::std::borrow::Cow::Borrowed(&[{}]),\n            requests: {},\n            openings: {},\n        }},",
+            "        {C}DomainFixtures {{\n            policy: {C}Policy {{ id: {}, name: {}, limits: ::std::borrow::Cow::Borrowed(&{:?}), unit: {}, text: {}, value_is: {C}ValueIs::{:?}, values: ::std::borrow::Cow::Borrowed(&[{}]), phrasings: {} }},\n            ask: {},\n            record: ::std::borrow::Cow::Borrowed(&[{}]),\n            items: ::std::borrow::Cow::Borrowed(&[{}]),\n            requests: {},\n            openings: {},\n        }},",
             cow_str(&p.id),
             cow_str(&p.name),
-            p.limit,
+            p.limits,
             cow_str(&p.unit),
             cow_str(&p.text),
             p.value_is,

@@ -72,6 +72,18 @@ pub const POLICY_AXIS: &str = "policy_boundary";
 /// `0.8·L ≤ v ≤ L`, out `v > L`.
 pub const POLICY_BINS: [&str; 3] = ["within_policy", "near_limit", "out_of_policy"];
 
+/// The whole values of the policy bin `bin` for a store limit `limit`,
+/// drawn from `percent` (an inclusive range of percents of the limit):
+/// `None` when no whole number from 1 falls in both.
+pub fn value_range(limit: f64, [low, high]: [f64; 2], bin: usize) -> Option<[u64; 2]> {
+    let min = (limit * low / 100.0).ceil().max(1.0) as u64;
+    let max = (limit * high / 100.0).floor() as u64;
+    let inside = |v: u64| policy_bin(v as f64, limit) == bin;
+    let min = (min..=max).find(|v| inside(*v))?;
+    let max = (min..=max).rev().find(|v| inside(*v))?;
+    Some([min, max])
+}
+
 /// The policy bin index of value `value` against `limit` (spec §3).
 pub fn policy_bin(value: f64, limit: f64) -> usize {
     if value > limit {
@@ -209,19 +221,21 @@ pub enum ValueIs {
     BasketTotal,
 }
 
-/// The limit that governs a domain.
+/// The limit that governs a domain. Stores differ: each conversation's
+/// store has one of `limits`, so the customer (and a script reading only
+/// the customer) cannot know it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Policy {
     pub id: Str,
     pub name: Str,
-    pub limit: f64,
+    pub limits: List<f64>,
     /// `days`, `USD`, `units`, … (`USD` values are money).
     pub unit: Str,
     /// The store's wording, with `{policy_limit}`.
     pub text: Str,
     pub value_is: ValueIs,
-    /// The values the user states, per policy bin: an inclusive
-    /// `[min, max]` of whole numbers inside the bin.
+    /// The values the user states, per policy bin: an inclusive range of
+    /// percents of the limit; see [`value_range`].
     pub values: List<[f64; 2]>,
     /// How the user states the value, with `{policy_value}`.
     pub phrasings: Texts,

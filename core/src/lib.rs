@@ -30,7 +30,7 @@ pub use fixtures::{
     BRAND_CLAUSE_SLOT, Corrections, DEMAND_SLOT, DomainFixtures, FROM_SLOT, Fixtures, Item,
     MIN_ITEMS_PER_BIN, OFFER_SLOTS, OfferLabels, POLICY_AXIS, POLICY_BINS, POLICY_TEXT_SLOTS,
     PRICE_AXIS, Policy, RECORD_SLOTS, STORE_SLOTS, Trap, USER_SLOTS, UserPhrasings, ValueIs,
-    availability_bin, policy_bin, price_bin,
+    availability_bin, policy_bin, price_bin, value_range,
 };
 pub use model::{
     Axis, AxisMatch, BehaviorDef, Cap, Condition, Entry, Grid, GroupKey, OutcomeRow, Rule,

@@ -18,7 +18,7 @@ use crate::fixtures::{
     BRAND_CLAUSE_SLOT, Corrections, DEMAND_SLOT, DomainFixtures, FROM_SLOT, Fixtures, Item,
     MIN_ITEMS_PER_BIN, OFFER_SLOTS, OfferLabels, POLICY_AXIS, POLICY_BINS, POLICY_TEXT_SLOTS,
     PRICE_AXIS, Policy, RECORD_SLOTS, STORE_SLOTS, Trap, USER_SLOTS, UserPhrasings, ValueIs,
-    availability_bin, policy_bin,
+    availability_bin, value_range,
 };
 use crate::model::{Entry, Taxonomy};
 use crate::parse::{IdStyle, Names, Position, Resolver, yaml_error};
@@ -115,7 +115,7 @@ struct RawDomain {
 struct RawPolicy {
     id: Spanned<String>,
     name: String,
-    limit: Spanned<f64>,
+    limits: Spanned<Vec<f64>>,
     unit: String,
     text: Spanned<String>,
     #[serde(default)]
@@ -601,29 +601,39 @@ impl Checker<'_> {
         self.resolver.check_id(&raw.id, "policy", IdStyle::Snake);
         let bins: Vec<Entry> = POLICY_BINS.iter().map(|b| key_entry(b)).collect();
         let values = self.by_bins(&raw.values, &bins, &format!("{subject} policy values"))?;
-        let limit = raw.limit.value;
-        if limit <= 0.0 {
+        let limits = &raw.limits.value;
+        if limits.is_empty() || limits.iter().any(|l| *l <= 0.0 || l.fract() != 0.0) {
             self.error(
-                (&raw.limit).into(),
+                (&raw.limits).into(),
                 Some(subject.to_owned()),
-                format!("limit {limit} must be positive"),
+                format!("limits {limits:?} must be a non-empty list of positive whole numbers"),
             );
+            return None;
         }
+        // Percent ranges inside their bins: within < 80 <= near <= 100 < out.
+        let allowed = [(0.0, 79.99), (80.0, 100.0), (100.01, 10_000.0)];
         let mut ok = true;
         for (bin, range) in values.iter().enumerate() {
             let [min, max] = range.value;
-            let whole = min.fract() == 0.0 && max.fract() == 0.0 && min >= 1.0;
-            if !whole || min > max || policy_bin(min, limit) != bin || policy_bin(max, limit) != bin
+            let (low, high) = allowed[bin];
+            let mut problem = (min > max || min < low || max > high).then(|| {
+                format!(
+                    "percents [{min}, {max}] of the limit leave '{}': within < 80 <= near <= 100 < out",
+                    POLICY_BINS[bin]
+                )
+            });
+            if problem.is_none()
+                && let Some(limit) = limits
+                    .iter()
+                    .find(|limit| value_range(**limit, range.value, bin).is_none())
             {
-                self.error(
-                    (*range).into(),
-                    Some(subject.to_owned()),
-                    format!(
-                        "range [{min}, {max}] for '{}' leaves its bin against the limit {limit}: whole numbers from 1, within < {} <= near <= {limit} < out",
-                        POLICY_BINS[bin],
-                        (0.8 * limit * 1000.0).round() / 1000.0
-                    ),
-                );
+                problem = Some(format!(
+                    "percents [{min}, {max}] hold no whole value in '{}' for the limit {limit}",
+                    POLICY_BINS[bin]
+                ));
+            }
+            if let Some(message) = problem {
+                self.error((*range).into(), Some(subject.to_owned()), message);
                 ok = false;
             }
         }
@@ -674,7 +684,7 @@ impl Checker<'_> {
         Some(Policy {
             id: raw.id.value.clone().into(),
             name: raw.name.clone().into(),
-            limit,
+            limits: limits.clone().into(),
             unit: raw.unit.clone().into(),
             text: raw.text.value.clone().into(),
             value_is,

@@ -421,18 +421,27 @@ pub fn check(conversation: &Conversation, entry: &GoldenEntry) -> Vec<ContentPro
             );
         }
     }
-    let own_values: Vec<String> = std::iter::once(facts.policy_value)
+    // The user's own numbers may read like the limit (a budget of $50.00
+    // under a $50.00 credit limit); only another mention is the store's.
+    let currency = environment.currency.as_str();
+    let mut own: Vec<String> = std::iter::once(facts.policy_value)
         .chain(facts.corrected.as_ref().and_then(|c| c.from.as_f64()))
-        .map(|v| quantity(v, &environment.policy.unit, &environment.currency))
+        .map(|v| quantity(v, &environment.policy.unit, currency))
         .collect();
-    if user_text.contains(&limit_text) && !own_values.contains(&limit_text) {
+    own.push(money((facts.budget * 100.0).round() as u64, currency));
+    own.extend(
+        environment
+            .catalog
+            .iter()
+            .map(|c| money((c.list_price * 100.0).round() as u64, currency)),
+    );
+    if contains_figure(&user_text, &limit_text) && !own.contains(&limit_text) {
         report(
             "store-facts",
             format!("a user turn states the policy limit '{limit_text}'"),
         );
     }
     // §6: every fact the user states agrees with user_facts.
-    let currency = environment.currency.as_str();
     let budget = money((facts.budget * 100.0).round() as u64, currency);
     let value = quantity(facts.policy_value, &environment.policy.unit, currency);
     for (what, text) in [
@@ -565,4 +574,15 @@ pub fn check(conversation: &Conversation, entry: &GoldenEntry) -> Vec<ContentPro
         }
     }
     problems
+}
+
+/// Whether `text` holds the figure `figure` (`8 units`, `$50.00`) on its
+/// own, not as the tail of a longer number (`18 units`).
+fn contains_figure(text: &str, figure: &str) -> bool {
+    text.match_indices(figure).any(|(at, _)| {
+        !text[..at]
+            .chars()
+            .next_back()
+            .is_some_and(|c| c.is_ascii_digit() || c == ',' || c == '.')
+    })
 }

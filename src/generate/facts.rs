@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use coverage_core::{DomainFixtures, Item, Trap, ValueIs, price_bin};
+use coverage_core::{DomainFixtures, Item, Trap, ValueIs, price_bin, value_range};
 
 use super::content::decision_of;
 use super::rng::Rng;
@@ -58,6 +58,8 @@ pub(crate) struct World {
     pub scenario: Scenario,
     pub id: String,
     pub domain: &'static DomainFixtures,
+    /// This store's policy limit, one of the domain's.
+    pub limit: f64,
     /// The facts as finally stated (after any correction).
     pub facts: Stated,
     /// The requested item first, then the alternatives.
@@ -80,26 +82,58 @@ impl World {
         let mut rng = Rng::new(seed, &id, variant);
         let domain = &FIXTURES.domains[scenario.domain.index()];
         let policy = &domain.policy;
-        let [min, max] = policy.values[scenario.policy_boundary.index()];
+        let bin = scenario.policy_boundary.index();
         let sells = !matches!(
             scenario.availability,
             Availability::Backorder | Availability::OutOfStock
         );
-        // Items of the scenario's availability that can take the quantity
-        // when the quantity is the policy value.
+        let of_availability =
+            |item: &&'static Item| item.availability() == scenario.availability.index();
+        // Items that can take the quantity when the quantity is the policy
+        // value and the item ships now; stores whose limit leaves some.
+        let fits = |limit: f64, item: &Item| {
+            policy.value_is != ValueIs::Quantity
+                || !sells
+                || scenario.policy_boundary == PolicyBoundary::OutOfPolicy
+                || value_range(limit, policy.values[bin], bin)
+                    .is_some_and(|[min, _]| u64::from(item.stock) >= min)
+        };
+        let limits: Vec<f64> = policy
+            .limits
+            .iter()
+            .copied()
+            .filter(|limit| {
+                domain
+                    .items
+                    .iter()
+                    .filter(of_availability)
+                    .any(|i| fits(*limit, i))
+            })
+            .collect();
+        let limit = *rng.pick(&limits);
         let candidates: Vec<&'static Item> = domain
             .items
             .iter()
-            .filter(|item| item.availability() == scenario.availability.index())
-            .filter(|item| {
-                policy.value_is != ValueIs::Quantity
-                    || !sells
-                    || scenario.policy_boundary == PolicyBoundary::OutOfPolicy
-                    || f64::from(item.stock) >= min
-            })
+            .filter(of_availability)
+            .filter(|item| fits(limit, item))
             .collect();
-        let item = *rng.pick(&candidates);
-        let policy_value = draw_value(&mut rng, policy.value_is, item, [min, max], sells);
+        // Kept scenarios deal the candidates round-robin from an offset the
+        // seed draws per (domain, availability), so every item is used.
+        let group = format!("{}.{}", scenario.domain.id(), scenario.availability.id());
+        let offset = Rng::new(seed, &group, variant).below(candidates.len());
+        let item = match super::deal::position(seed, scenario) {
+            Some(position) => candidates[(position + offset) % candidates.len()],
+            None => *rng.pick(&candidates),
+        };
+        let policy_value = draw_value(
+            &mut rng,
+            policy.value_is,
+            item,
+            limit,
+            policy.values[bin],
+            bin,
+            sells,
+        );
         let quantity = match policy.value_is {
             ValueIs::Quantity => policy_value as u32,
             ValueIs::BasketTotal => 1,
@@ -122,6 +156,7 @@ impl World {
             scenario: *scenario,
             id,
             domain,
+            limit,
             facts: Stated {
                 item,
                 budget_cents,
@@ -199,7 +234,7 @@ impl World {
             policy: PolicyFacts {
                 id: policy.id.to_string(),
                 name: policy.name.to_string(),
-                limit: policy.limit,
+                limit: self.limit,
                 unit: policy.unit.to_string(),
                 text: policy.text.replace("{policy_limit}", &self.limit_text()),
             },
@@ -223,7 +258,7 @@ impl World {
     /// The policy limit as the store states it.
     pub fn limit_text(&self) -> String {
         let policy = &self.domain.policy;
-        quantity(policy.limit, &policy.unit, &FIXTURES.currency)
+        quantity(self.limit, &policy.unit, &FIXTURES.currency)
     }
 
     /// The decision the stated facts would lead to: the scenario with the
@@ -231,8 +266,8 @@ impl World {
     fn decision_if(&self, stated: &Stated) -> Decision {
         let mut scenario = self.scenario;
         scenario.availability = Availability::ALL[stated.item.availability()];
-        scenario.policy_boundary = PolicyBoundary::ALL
-            [coverage_core::policy_bin(stated.policy_value, self.domain.policy.limit)];
+        scenario.policy_boundary =
+            PolicyBoundary::ALL[coverage_core::policy_bin(stated.policy_value, self.limit)];
         decision_of(&scenario)
     }
 
@@ -253,7 +288,9 @@ impl World {
                 &mut self.rng,
                 policy.value_is,
                 item,
+                self.limit,
                 policy.values[bin],
+                bin,
                 sells,
             );
             let wrong = Wrong::PolicyValue(value);
@@ -343,17 +380,21 @@ impl World {
     }
 }
 
-/// A policy value inside `[min, max]`; when the value is the quantity of an
-/// item that ships, no more than its stock; when it is the basket total, at
-/// least the item's list price.
+/// A whole policy value of the bin `bin` for the store's `limit`, drawn
+/// from the domain's percent range; when the value is the quantity of an
+/// item that ships, no more than its stock (unless the bin is beyond the
+/// limit); when it is the basket total, at least the item's list price.
 fn draw_value(
     rng: &mut Rng,
     value_is: ValueIs,
     item: &Item,
-    [min, max]: [f64; 2],
+    limit: f64,
+    percent: [f64; 2],
+    bin: usize,
     sells: bool,
 ) -> f64 {
-    let (mut low, mut high) = (min as u64, max as u64);
+    let [mut low, mut high] =
+        value_range(limit, percent, bin).expect("the build checks every limit has values");
     match value_is {
         ValueIs::Quantity if sells => high = high.min(u64::from(item.stock)),
         ValueIs::BasketTotal => low = low.max(item.list_price_cents.div_ceil(100)),

@@ -164,7 +164,7 @@ fn constraints(world: &World) -> Vec<Constraint> {
     }
     list.push(Constraint::PolicyLimit {
         policy: policy.id.to_string(),
-        limit: policy.limit,
+        limit: world.limit,
         value: world.facts.policy_value,
         unit: policy.unit.to_string(),
     });

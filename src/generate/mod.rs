@@ -10,6 +10,7 @@
 //! verifies one conversation and its golden entry against the spec.
 
 pub mod content;
+mod deal;
 mod facts;
 mod golden;
 mod rng;
