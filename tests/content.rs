@@ -402,3 +402,30 @@ fn domain_aware_heuristic(g: &Generated) -> Decision {
     }
     Decision::Fulfill
 }
+
+#[test]
+fn bins_follow_spec_section_3_at_their_edges() {
+    use coverage_core::{availability_bin, policy_bin, price_bin, value_range};
+    // Price: low 0 < s <= 10%, medium 10% < s < 30%, high s >= 30%.
+    assert_eq!(price_bin(0.0), None);
+    assert_eq!(price_bin(0.10), Some(0));
+    assert_eq!(price_bin(0.1001), Some(1));
+    assert_eq!(price_bin(0.2999), Some(1));
+    assert_eq!(price_bin(0.30), Some(2));
+    // Availability: 10+ in stock, 1-9 low, 0 with restock backorder, 0 out.
+    assert_eq!(availability_bin(10, None), 0);
+    assert_eq!(availability_bin(9, None), 1);
+    assert_eq!(availability_bin(1, None), 1);
+    assert_eq!(availability_bin(0, Some(3)), 2);
+    assert_eq!(availability_bin(0, None), 3);
+    // Policy: within v < 0.8 L, near 0.8 L <= v <= L, out v > L.
+    assert_eq!(policy_bin(23.0, 30.0), 0);
+    assert_eq!(policy_bin(24.0, 30.0), 1);
+    assert_eq!(policy_bin(30.0, 30.0), 1);
+    assert_eq!(policy_bin(31.0, 30.0), 2);
+    // Whole values drawn from percents of the limit stay inside the bin.
+    assert_eq!(value_range(5.0, [10.0, 75.0], 0), Some([1, 3]));
+    assert_eq!(value_range(5.0, [80.0, 100.0], 1), Some([4, 5]));
+    assert_eq!(value_range(5.0, [120.0, 250.0], 2), Some([6, 12]));
+    assert_eq!(value_range(4.0, [80.0, 82.0], 1), None);
+}
