@@ -429,3 +429,38 @@ fn bins_follow_spec_section_3_at_their_edges() {
     assert_eq!(value_range(5.0, [120.0, 250.0], 2), Some([6, 12]));
     assert_eq!(value_range(4.0, [80.0, 82.0], 1), None);
 }
+
+#[test]
+fn validate_can_check_a_pair_of_documents_and_names_the_rule() {
+    use coverage::assemble::{INITIAL_VERSION, assemble};
+    use coverage::generate::content::check_documents;
+    let selection = Selection::new([Domain::ReturnsRefundsExchanges], []);
+    let (dataset, golden) = assemble(
+        "commerce.returns_refunds_exchanges.combined",
+        Coverage::evaluate(42).kept(&selection),
+        42,
+        INITIAL_VERSION,
+    );
+    let dataset = serde_json::to_value(&dataset).unwrap();
+    let mut golden = serde_json::to_value(&golden).unwrap();
+    assert_eq!(check_documents(&dataset, &golden), vec![]);
+    golden["entries"][5]["policy_flags"]["requires_disclosure"] = serde_json::json!(
+        !golden["entries"][5]["policy_flags"]["requires_disclosure"]
+            .as_bool()
+            .unwrap()
+    );
+    golden["entries"][9]["expected_action"]["item_ids"] = serde_json::json!(["no-such-item"]);
+    let problems = check_documents(&dataset, &golden);
+    assert!(
+        problems
+            .iter()
+            .any(|(at, m)| at == "/entries/5" && m.starts_with("[flags] requires_disclosure")),
+        "{problems:?}"
+    );
+    assert!(
+        problems
+            .iter()
+            .any(|(at, m)| at == "/entries/9" && m.starts_with("[cited-items]")),
+        "{problems:?}"
+    );
+}

@@ -5,6 +5,7 @@
 //! (§5) and coherence (§6). Each problem names the rule it breaks, so
 //! `coverage validate` and the tests report the same thing.
 
+use std::collections::BTreeMap;
 use std::fmt;
 
 use coverage_core::{availability_bin, policy_bin, price_bin};
@@ -17,6 +18,7 @@ use crate::taxonomy::{
     Availability, Behavior, BrandBias, Decision, PolicyBoundary, PriceSensitivity, Scenario,
     TAXONOMY,
 };
+use serde_json::Value;
 
 /// The decision of the outcome table for a scenario.
 pub fn decision_of(scenario: &Scenario) -> Decision {
@@ -585,4 +587,50 @@ fn contains_figure(text: &str, figure: &str) -> bool {
             .next_back()
             .is_some_and(|c| c.is_ascii_digit() || c == ',' || c == '.')
     })
+}
+
+/// [`check`] over a schema-3 dataset and its golden as JSON, for `coverage
+/// validate`: each problem as (JSON pointer into the golden, message), the
+/// pointer naming the entry (`/entries/7`) and the message the rule, e.g.
+/// `[flags] requires_disclosure is false but the constraints imply true`.
+/// Conversations or entries that do not deserialize are reported at their
+/// own pointer; entries without a conversation are left to the id checks.
+pub fn check_documents(dataset: &Value, golden: &Value) -> Vec<(String, String)> {
+    let mut problems = Vec::new();
+    let mut conversations = BTreeMap::new();
+    let listed = |document: &Value, key: &str| -> Vec<Value> {
+        document[key].as_array().cloned().unwrap_or_default()
+    };
+    for (i, value) in listed(dataset, "conversations").into_iter().enumerate() {
+        match serde_json::from_value::<Conversation>(value) {
+            Ok(conversation) => {
+                conversations.insert(conversation.id.clone(), conversation);
+            }
+            Err(error) => problems.push((
+                format!("/conversations/{i}"),
+                format!("[schema-3] not a conversation: {error}"),
+            )),
+        }
+    }
+    for (i, value) in listed(golden, "entries").into_iter().enumerate() {
+        let entry = match serde_json::from_value::<GoldenEntry>(value) {
+            Ok(entry) => entry,
+            Err(error) => {
+                problems.push((
+                    format!("/entries/{i}"),
+                    format!("[schema-3] not a golden entry: {error}"),
+                ));
+                continue;
+            }
+        };
+        if let Some(conversation) = conversations.get(&entry.conversation_id) {
+            problems.extend(check(conversation, &entry).into_iter().map(|p| {
+                (
+                    format!("/entries/{i}"),
+                    format!("[{}] {}", p.rule, p.message),
+                )
+            }));
+        }
+    }
+    problems
 }
