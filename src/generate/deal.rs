@@ -12,6 +12,9 @@ use crate::{Coverage, Selection};
 
 type Positions = BTreeMap<Scenario, usize>;
 
+/// Seeds whose positions stay cached.
+const SEEDS_KEPT: usize = 8;
+
 /// The position of `scenario` among the kept scenarios of its domain and
 /// availability under `seed`, in grid order; `None` when it is excluded.
 pub(crate) fn position(seed: u64, scenario: &Scenario) -> Option<usize> {
@@ -21,6 +24,10 @@ pub(crate) fn position(seed: u64, scenario: &Scenario) -> Option<usize> {
             .get_or_init(Default::default)
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
+        // A long-lived process may see many seeds; keep a few.
+        if cache.len() >= SEEDS_KEPT && !cache.contains_key(&seed) {
+            cache.clear();
+        }
         Arc::clone(
             cache
                 .entry(seed)
