@@ -37,7 +37,7 @@ fn version_1_documents_validate_under_versions_1_and_2() {
 }
 
 #[test]
-fn schema_2_accepts_mixed_and_lists_of_difficulties_but_schema_1_does_not() {
+fn schemas_2_and_3_accept_mixed_and_lists_of_difficulties_but_schema_1_does_not() {
     let schemas = Schemas::load();
     let mut document = read(&v1("support_v1.dataset.json"));
     document["metadata"]["difficulty"] = json!("mixed");
@@ -58,33 +58,56 @@ fn schema_2_accepts_mixed_and_lists_of_difficulties_but_schema_1_does_not() {
     );
     let mut value = serde_json::to_value(&dataset).unwrap();
     assert_eq!(value["metadata"]["difficulty"], "mixed");
-    assert!(schemas.check(Kind::Dataset, 2, &value).is_empty());
+    assert!(schemas.check(Kind::Dataset, 3, &value).is_empty());
     value["metadata"]["difficulty"] = json!(["easy", "medium", "hard"]);
-    assert!(schemas.check(Kind::Dataset, 2, &value).is_empty());
+    assert!(schemas.check(Kind::Dataset, 3, &value).is_empty());
     value["metadata"]["difficulty"] = json!(["easy", "extreme"]);
-    assert!(!schemas.check(Kind::Dataset, 2, &value).is_empty());
+    assert!(!schemas.check(Kind::Dataset, 3, &value).is_empty());
     dataset.conversations.truncate(1);
 }
 
 #[test]
-fn a_schema_2_golden_entry_needs_constraints_and_policy_flags() {
+fn a_schema_3_golden_entry_needs_policy_flags_and_an_expected_action() {
     let schemas = Schemas::load();
     let selection = Selection::new([Domain::CartManagement], []);
-    let (_, golden) = assemble(
+    let (dataset, golden) = assemble(
         "commerce.cart_management.combined",
         Coverage::evaluate(42).kept(&selection),
         42,
         INITIAL_VERSION,
     );
     let mut value = serde_json::to_value(&golden).unwrap();
-    value["entries"][3]
-        .as_object_mut()
-        .unwrap()
-        .remove("policy_flags");
-    let problems = schemas.check(Kind::Golden, 2, &value);
-    assert_eq!(problems.len(), 1, "{problems:?}");
-    assert_eq!(problems[0].0, "/entries/3");
-    assert!(problems[0].1.contains("policy_flags"), "{problems:?}");
+    assert!(schemas.check(Kind::Golden, 3, &value).is_empty());
+    for field in ["policy_flags", "expected_action"] {
+        let mut broken = value.clone();
+        broken["entries"][3].as_object_mut().unwrap().remove(field);
+        let problems = schemas.check(Kind::Golden, 3, &broken);
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(problems[0].0, "/entries/3");
+        assert!(problems[0].1.contains(field), "{problems:?}");
+    }
+    value["entries"][3]["expected_action"]["decision"] = json!("refund");
+    assert!(!schemas.check(Kind::Golden, 3, &value).is_empty());
+    // A schema-3 conversation carries both worlds, and the metadata the tools.
+    let mut value = serde_json::to_value(&dataset).unwrap();
+    assert!(schemas.check(Kind::Dataset, 3, &value).is_empty());
+    assert_eq!(value["metadata"]["tools"].as_array().unwrap().len(), 6);
+    for field in ["environment", "system_prompt", "user_facts"] {
+        let mut broken = value.clone();
+        broken["conversations"][0]
+            .as_object_mut()
+            .unwrap()
+            .remove(field);
+        assert!(
+            !schemas.check(Kind::Dataset, 3, &broken).is_empty(),
+            "{field}"
+        );
+    }
+    value["schema_version"] = json!(2);
+    assert!(
+        !schemas.check(Kind::Dataset, 2, &value).is_empty(),
+        "schema 2 has no environment"
+    );
 }
 
 /// A generated dataset and golden written to `dir`.
@@ -183,12 +206,15 @@ fn show_reads_like_a_conversation_with_the_concrete_values() {
     assert!(output.status.success());
     let text = String::from_utf8(output.stdout).unwrap();
     for needle in [
-        "$226.85",
-        "35%",
-        "Aria",
-        "only 3 left",
-        "$1,980.00",
-        "$2,000.00",
+        "System prompt",
+        "A single card payment may not exceed $3,000.00",
+        "pay-21 · Skyward Air 2S camera drone (Skyward) · $337.00 · 8 in stock",
+        "OFFER-586",
+        "I can't go past $195.00",
+        "$2,586.00",
+        "User facts (for graders): item pay-21, quantity 1, budget 195.00, brand Skyward",
+        "Expected action: fulfill_with_disclosure(item_ids [pay-21], quantity 1, unit_price 192.09, offer_id OFFER-586",
+        "must mention: [$192.09, $3,000.00]",
         "Final outcome: fulfill_with_disclosure",
         "must_disclose policy_limit",
     ] {
@@ -274,6 +300,55 @@ fn validate_ignores_temporary_files_of_a_killed_run() {
         "{\"schema_ver",
     )
     .unwrap();
+    let output = coverage().arg("validate").arg(dir.path()).output().unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+}
+
+#[test]
+fn a_schema_2_document_still_validates_under_schema_2() {
+    let schemas = Schemas::load();
+    let selection = Selection::new([Domain::ShippingDelivery], []);
+    let (dataset, golden) = assemble(
+        "commerce.shipping_delivery.combined",
+        Coverage::evaluate(42).kept(&selection),
+        42,
+        INITIAL_VERSION,
+    );
+    // Schema 3 less what it added is exactly a schema-2 document.
+    let mut dataset = serde_json::to_value(&dataset).unwrap();
+    dataset["schema_version"] = json!(2);
+    dataset["metadata"].as_object_mut().unwrap().remove("tools");
+    for c in dataset["conversations"].as_array_mut().unwrap() {
+        let c = c.as_object_mut().unwrap();
+        for field in ["environment", "system_prompt", "user_facts"] {
+            c.remove(field);
+        }
+    }
+    let mut golden = serde_json::to_value(&golden).unwrap();
+    golden["schema_version"] = json!(2);
+    for e in golden["entries"].as_array_mut().unwrap() {
+        let e = e.as_object_mut().unwrap();
+        e.remove("expected_action");
+        e.remove("trap");
+    }
+    // Their content hashes follow what is left.
+    for (document, key) in [(&mut dataset, "conversations"), (&mut golden, "entries")] {
+        let mut hasher = coverage::job::LineHasher::default();
+        for item in document[key].as_array().unwrap() {
+            hasher.add(&item.to_string());
+        }
+        document["metadata"]["content_hash"] = json!(hasher.finish());
+    }
+    assert_eq!(schemas.check(Kind::Dataset, 2, &dataset), vec![]);
+    assert_eq!(schemas.check(Kind::Golden, 2, &golden), vec![]);
+    assert!(!schemas.check(Kind::Dataset, 3, &dataset).is_empty());
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("v2.dataset.json"), dataset.to_string()).unwrap();
+    std::fs::write(dir.path().join("v2.golden.json"), golden.to_string()).unwrap();
     let output = coverage().arg("validate").arg(dir.path()).output().unwrap();
     assert!(
         output.status.success(),

@@ -1,18 +1,18 @@
-//! The conversation generator over every kept scenario: schema 2, outcomes
+//! The conversation generator over every kept scenario: schema 3, outcomes
 //! per spec section 5, the shape of each behavior, concrete values in the
-//! text, determinism.
+//! text, determinism. The content rules of `scenario-content.md` (facts,
+//! coherence, variety) are in `content.rs`.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use coverage::assemble::{INITIAL_VERSION, assemble};
-use coverage::contract::dataset::{Conversation, Role};
+use coverage::contract::dataset::{Conversation, CorrectedField, Role};
 use coverage::contract::golden::{Constraint, Expectation, GoldenEntry};
-use coverage::generate::{Generated, generate, money, pair_dataset_id};
+use coverage::generate::{Generated, generate, money, pair_dataset_id, quantity};
 use coverage::taxonomy::{FIXTURES, TAXONOMY};
 use coverage::validate::{Kind, Schemas};
 use coverage::{
-    Availability, Behavior, BrandBias, Coverage, Decision, Domain, PolicyBoundary, Scenario,
-    Selection,
+    Availability, Behavior, Coverage, Decision, Domain, PolicyBoundary, Scenario, Selection,
 };
 
 fn kept() -> Vec<Scenario> {
@@ -59,12 +59,13 @@ fn all_text(g: &Generated) -> Vec<String> {
         .map(|t| t.content.clone())
         .collect();
     text.push(g.golden.final_outcome.rationale.clone());
+    text.push(g.conversation.system_prompt.clone().unwrap());
     text.extend(g.golden.expected_turns.iter().map(|e| e.detail.clone()));
     text
 }
 
 #[test]
-fn every_kept_scenario_validates_under_schema_2_as_one_global_dataset() {
+fn every_kept_scenario_validates_under_schema_3_as_one_global_dataset() {
     let (dataset, golden) = assemble("commerce.global", kept(), 42, INITIAL_VERSION);
     assert_eq!(dataset.conversations.len(), 5376);
     assert_eq!(golden.entries.len(), 5376);
@@ -73,8 +74,8 @@ fn every_kept_scenario_validates_under_schema_2_as_one_global_dataset() {
     let golden = serde_json::to_value(&golden).unwrap();
     assert_eq!(dataset["metadata"]["difficulty"], "mixed");
     let problems = [
-        schemas.check(Kind::Dataset, 2, &dataset),
-        schemas.check(Kind::Golden, 2, &golden),
+        schemas.check(Kind::Dataset, 3, &dataset),
+        schemas.check(Kind::Golden, 3, &golden),
     ]
     .concat();
     assert!(
@@ -112,15 +113,22 @@ fn every_final_outcome_follows_spec_section_5() {
         );
         let flags = &g.golden.policy_flags;
         assert_eq!(flags.boundary, s.policy_boundary);
-        assert_eq!(
-            flags.requires_disclosure,
-            g.golden.final_outcome.decision == Decision::FulfillWithDisclosure
-        );
+        let disclosures = g
+            .golden
+            .constraints
+            .iter()
+            .any(|c| matches!(c, Constraint::MustDisclose { .. }));
+        assert_eq!(flags.requires_disclosure, disclosures, "{s}");
+        if g.golden.final_outcome.decision == Decision::FulfillWithDisclosure {
+            assert!(flags.requires_disclosure, "{s}");
+        }
         assert_eq!(
             flags.must_escalate,
             g.golden.final_outcome.decision == Decision::Escalate
         );
         assert_eq!(flags.must_refuse, s.behavior == Behavior::AdversarialTrap);
+        let action = g.golden.expected_action.as_ref().unwrap();
+        assert_eq!(action.decision, g.golden.final_outcome.decision, "{s}");
     }
 }
 
@@ -197,26 +205,9 @@ fn each_behavior_has_its_shape() {
                     .filter(|c| matches!(c, Constraint::MustRefuse { .. }))
                     .count();
                 assert_eq!(refusals, 1, "{s}: exactly one trap");
-                let phrasings = &FIXTURES
-                    .traps
-                    .iter()
-                    .find(|t| t.id == trap.as_str())
-                    .unwrap()
-                    .phrasings;
-                let text = user_turns(c).join(" ");
-                let stated = FIXTURES
-                    .traps
-                    .iter()
-                    .flat_map(|t| t.phrasings.iter())
-                    .filter(|p| text.contains(&p[..20.min(p.len())]))
-                    .count();
-                assert_eq!(stated, 1, "{s}: one trap phrasing in the text");
-                assert!(
-                    phrasings
-                        .iter()
-                        .any(|p| text.contains(&p[..20.min(p.len())])),
-                    "{s}"
-                );
+                let record = g.golden.trap.as_ref().expect("the trap is recorded");
+                assert_eq!(record.kind, trap, "{s}");
+                assert_eq!(c.turns[record.turn].role, Role::User, "{s}");
                 traps.insert(trap);
             }
         }
@@ -238,29 +229,44 @@ fn corrections_end_on_the_corrected_value() {
         .filter(|(s, _)| s.behavior == Behavior::UserCorrections)
     {
         let users = user_turns(&g.conversation);
-        let budget = max_price(&g.golden);
-        let correction = users[1];
-        let brand_constraint = g.golden.constraints.iter().any(|c| {
-            matches!(
-                c,
-                Constraint::BrandExclusive { .. } | Constraint::BrandPreferred { .. }
-            )
-        });
-        assert_eq!(brand_constraint, s.brand_bias != BrandBias::None, "{s}");
-        if correction.contains('$') {
-            // A budget correction: the corrected budget is in the correction
-            // and the constraint, the first statement named another one.
-            assert!(correction.contains(&budget), "{s}: {correction}");
-            assert!(
-                !users[0].contains(&budget),
-                "{s}: the first statement must differ"
-            );
-        } else {
-            assert!(
-                users[0].contains(&budget),
-                "{s}: the budget stays as first stated"
-            );
-        }
+        let facts = g.conversation.user_facts.as_ref().unwrap();
+        let corrected = facts.corrected.as_ref().unwrap();
+        let environment = g.conversation.environment.as_ref().unwrap();
+        let (from, to) = match corrected.field {
+            CorrectedField::Budget => (
+                money(
+                    (corrected.from.as_f64().unwrap() * 100.0).round() as u64,
+                    "USD",
+                ),
+                max_price(&g.golden),
+            ),
+            CorrectedField::PolicyValue => {
+                let unit = &environment.policy.unit;
+                (
+                    quantity(corrected.from.as_f64().unwrap(), unit, "USD"),
+                    quantity(facts.policy_value, unit, "USD"),
+                )
+            }
+            CorrectedField::ItemId => {
+                let name = |id: &str| {
+                    environment
+                        .catalog
+                        .iter()
+                        .find(|i| i.id == id)
+                        .unwrap()
+                        .name
+                        .clone()
+                };
+                (name(corrected.from.as_str().unwrap()), name(&facts.item_id))
+            }
+            CorrectedField::Brand => continue,
+        };
+        assert!(
+            users[0].contains(&from),
+            "{s}: first statement {from}: {}",
+            users[0]
+        );
+        assert!(users[1].contains(&to), "{s}: correction {to}: {}", users[1]);
     }
 }
 
@@ -278,30 +284,24 @@ fn max_price(entry: &GoldenEntry) -> String {
 }
 
 #[test]
-fn the_text_states_budget_brand_stock_and_policy_values() {
+fn the_user_states_budget_brand_and_policy_value_but_no_store_fact() {
     for (s, g) in generated(42) {
         let text = user_turns(&g.conversation).join(" ");
+        assert!(text.contains(&max_price(&g.golden)), "{s}: budget");
+        let facts = g.conversation.user_facts.as_ref().unwrap();
+        let environment = g.conversation.environment.as_ref().unwrap();
+        let value = quantity(facts.policy_value, &environment.policy.unit, "USD");
         assert!(
-            text.contains(&max_price(&g.golden)) || s.behavior == Behavior::UserCorrections,
-            "{s}: budget"
+            text.contains(&value),
+            "{s}: the policy value is stated: {text}"
         );
-        let domain = &FIXTURES.domains[s.domain.index()];
-        let policy_stated = g.golden.constraints.iter().any(|c| match c {
-            Constraint::PolicyLimit { value, unit, .. } => {
-                text.contains(&coverage::generate::quantity(*value, unit, "USD"))
-            }
-            _ => false,
-        });
-        assert!(policy_stated, "{s}: the policy value is stated: {text}");
-        let brands: Vec<&str> = domain.items.iter().map(|i| i.brand.as_ref()).collect();
-        if s.brand_bias != BrandBias::None {
-            assert!(brands.iter().any(|b| text.contains(b)), "{s}: brand");
+        if let Some(brand) = &facts.brand {
+            assert!(text.contains(brand.as_str()), "{s}: brand");
         }
-        let stock_words = ["stock", "backorder", "left"];
-        assert!(
-            stock_words.iter().any(|w| text.contains(w)),
-            "{s}: stock situation"
-        );
+        let lower = text.to_lowercase();
+        for word in ["in stock", "out of stock", "backorder", "restock"] {
+            assert!(!lower.contains(word), "{s}: the user states stock: {text}");
+        }
     }
 }
 

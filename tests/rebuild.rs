@@ -30,9 +30,10 @@ fn scratch() -> PathBuf {
 }
 
 /// A private copy of what `cargo build` reads, so edits never touch the
-/// real checkout; its target directory persists to keep reruns fast.
-fn workspace_copy() -> PathBuf {
-    let work = scratch().join("work");
+/// real checkout; its target directory persists to keep reruns fast. Each
+/// test has its own copy (`name`), so tests running at once never share one.
+fn workspace_copy(name: &str) -> PathBuf {
+    let work = scratch().join(name);
     let _ = std::fs::remove_dir_all(&work);
     for dir in ["src", "core", "macros", "taxonomy", "schemas"] {
         copy_tree(&root().join(dir), &work.join(dir));
@@ -87,7 +88,7 @@ fn last_line_of(text: &str, needle: &str) -> usize {
 
 #[test]
 fn breaking_the_taxonomy_fails_the_build_and_undoing_it_mends_it() {
-    let work = workspace_copy();
+    let work = workspace_copy("work");
     let yaml_path = work.join(TAXONOMY);
     let original = std::fs::read_to_string(&yaml_path).unwrap();
     let (ok, stderr) = build(&work);
@@ -146,4 +147,61 @@ fn breaking_the_taxonomy_fails_the_build_and_undoing_it_mends_it() {
         let (ok, stderr) = build(&work);
         assert!(ok, "{what}: undoing the edit must build again:\n{stderr}");
     }
+}
+
+#[test]
+fn breaking_the_fixtures_fails_the_build_with_every_error_and_undoing_it_mends_it() {
+    const FIXTURES: &str = "taxonomy/commerce/v1/fixtures.yaml";
+    let work = workspace_copy("work-fixtures");
+    let path = work.join(FIXTURES);
+    let original = std::fs::read_to_string(&path).unwrap();
+    let dropped = original
+        .lines()
+        .find(|l| l.contains("id: pds-02,"))
+        .unwrap()
+        .to_owned();
+    // Three mistakes at once: a store fact in the user's mouth, an item
+    // whose stock contradicts its bin, and a bin left with 5 items.
+    let edited = original
+        .replacen(
+            "\"I'd like {policy_value} in the cart.\"",
+            "\"I'd like {policy_value} in the cart; your limit is {policy_limit}.\"",
+            1,
+        )
+        .replacen(
+            "list_price: 91.00, stock: 14 }",
+            "list_price: 91.00, stock: 0 }",
+            1,
+        )
+        .replacen(&format!("{dropped}\n"), "", 1);
+    std::fs::write(&path, &edited).unwrap();
+    let (ok, stderr) = build(&work);
+    assert!(!ok, "the build must fail");
+    for (marker, message) in [
+        (
+            "your limit is {policy_limit}",
+            "unknown slot '{policy_limit}' (a store fact: the customer does not know it)",
+        ),
+        (
+            "id: pds-01,",
+            "item 'pds-01' is listed as in_stock but its stock 0 (restock_weeks none) makes it out_of_stock",
+        ),
+    ] {
+        let located = format!("{FIXTURES}:{}:", last_line_of(&edited, marker));
+        assert!(
+            stderr.contains(&located),
+            "expected {located} in:\n{stderr}"
+        );
+        assert!(
+            stderr.contains(message),
+            "expected {message:?} in:\n{stderr}"
+        );
+    }
+    assert!(
+        stderr.contains("has 5 backorder items; every availability bin needs at least 6"),
+        "{stderr}"
+    );
+    std::fs::write(&path, &original).unwrap();
+    let (ok, stderr) = build(&work);
+    assert!(ok, "undoing the edit must build again:\n{stderr}");
 }

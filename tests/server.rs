@@ -325,9 +325,11 @@ async fn random_bodies_never_get_a_server_error() {
             let key = keys[rng.below(keys.len())];
             body.insert(key.to_owned(), random_value(&mut rng, 2));
         }
-        // Keep any accidental real job small and out of the way.
+        // Keep any accidental real job or stream small.
         body.entry("dry_run")
             .or_insert(Value::Bool(rng.below(4) != 0));
+        body.entry("domains").or_insert(json!(["cart_management"]));
+        body.entry("behaviors").or_insert(json!(["happy_path"]));
         let text = if rng.below(10) == 0 {
             random_value(&mut rng, 2).to_string()
         } else {

@@ -4,6 +4,8 @@
 mod cli_manifest;
 // trybuild: bad taxonomies fail to compile with `file:line` and the rule.
 mod compile_fail;
+// Scenario content: facts decide bins, coherence, variety, no leaking words.
+mod content;
 // Schemas, `coverage validate` and `coverage show`.
 mod documents;
 // Each rule's counts before and after, the spec totals, cap properties.

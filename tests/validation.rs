@@ -109,27 +109,48 @@ fn unchanged(text: &str) -> String {
 #[test]
 fn a_template_slot_the_generator_does_not_fill_fails_with_file_line_and_slot() {
     let errors = check_edited(unchanged, |f| {
-        f.replace("Any brand is fine.", "Any {colour} brand is fine.")
+        f.replace(
+            "\"Any brand of {item_kind} is fine.\"",
+            "\"Any {colour} brand of {item_kind} is fine.\"",
+        )
     });
+    let fixtures =
+        std::fs::read_to_string(crate::support::root().join("taxonomy/commerce/v1/fixtures.yaml"))
+            .unwrap();
+    let line = 1 + fixtures
+        .lines()
+        .position(|l| l.contains("\"Any brand of {item_kind} is fine.\""))
+        .unwrap();
     assert_eq!(
         errors,
-        "taxonomy/commerce/v1/fixtures.yaml:38:9: clauses.brand_bias.none: unknown slot '{colour}'; the generator fills here: \
-         item, item_kind, brand, list_price, budget, saving, offer, units, restock_weeks, policy_name, policy_value, \
-         policy_limit\n"
+        format!(
+            "taxonomy/commerce/v1/fixtures.yaml:{line}:9: user.brand.none: unknown slot '{{colour}}'; the generator fills here: \
+             item, item_kind, brand, list_price, budget, saving, quantity, policy_value, policy_name\n"
+        )
     );
 }
 
 #[test]
 fn a_correction_only_slot_is_unknown_everywhere_else() {
     let errors = check_edited(unchanged, |f| {
-        f.replace("Any brand is fine.", "Any brand is fine. {price_clause}")
-    });
-    assert!(errors.contains("clauses.brand_bias.none: unknown slot '{price_clause}'; the generator fills here: item,"), "{errors}");
-    let errors = check_edited(unchanged, |f| {
-        f.replace("\"the {saving} member discount\"", "\"{offer}\"")
+        f.replace(
+            "\"Any brand of {item_kind} is fine.\"",
+            "\"Any brand of {item_kind} is fine. {from}\"",
+        )
     });
     assert!(
-        errors.contains("offers.low: unknown slot '{offer}'"),
+        errors.contains("user.brand.none: unknown slot '{from}'; the generator fills here: item,"),
+        "{errors}"
+    );
+    // A store fact in the user's mouth is refused too.
+    let errors = check_edited(unchanged, |f| {
+        f.replace(
+            "\"I'd like {policy_value} in the cart.\"",
+            "\"I'd like {policy_value} in the cart; the limit is {policy_limit}.\"",
+        )
+    });
+    assert!(
+        errors.contains("policy phrasings: unknown slot '{policy_limit}' (a store fact: the customer does not know it)"),
         "{errors}"
     );
 }
@@ -137,15 +158,30 @@ fn a_correction_only_slot_is_unknown_everywhere_else() {
 #[test]
 fn fixtures_must_cover_every_domain_availability_and_policy_bin() {
     let errors = check_edited(unchanged, |f| {
-        f.replace("      values: { within_policy: 3, near_limit: 13, out_of_policy: 21 }", "      values: { within_policy: 3, near_limit: 15, out_of_policy: 21 }")
-            .replace("      - { name: \"Lumo 27-inch 4K monitor\", kind: monitor, brand: Lumo, list_price: 349.00, stock: 0, restock_weeks: 3 }\n", "")
+        f.replacen("near_limit: [80, 100]", "near_limit: [70, 100]", 1)
+            .replace("        - { id: pds-02, name: \"AeroSound Buds Lite wireless earbud set\", kind: wireless earbud set, brand: \"AeroSound\", list_price: 80.00, stock: 0, restock_weeks: 4 }\n", "")
+            .replace("list_price: 91.00, stock: 14 }", "list_price: 91.00, stock: 4 }")
     });
     assert!(
-        errors.contains("value 15 for 'near_limit' contradicts the limit 14"),
+        errors.contains(
+            "domain 'product_discovery_search': percents [70, 100] of the limit leave 'near_limit'"
+        ),
         "{errors}"
     );
     assert!(
-        errors.contains("domain 'product_discovery_search': has no item that is backorder"),
+        errors.contains("domain 'product_discovery_search': has 5 backorder items; every availability bin needs at least 6"),
+        "{errors}"
+    );
+    let fixtures =
+        std::fs::read_to_string(crate::support::root().join("taxonomy/commerce/v1/fixtures.yaml"))
+            .unwrap();
+    let line = 1 + fixtures
+        .lines()
+        .position(|l| l.contains("id: pds-01,"))
+        .unwrap();
+    assert!(
+        errors.contains(&format!("fixtures.yaml:{line}:"))
+            && errors.contains("item 'pds-01' is listed as in_stock but its stock 4 (restock_weeks none) makes it low_stock"),
         "{errors}"
     );
 }

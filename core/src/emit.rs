@@ -301,44 +301,56 @@ fn condition(when: &Condition) -> String {
 }
 
 fn emit_fixtures(out: &mut String, f: &Fixtures) {
+    const C: &str = "::coverage_core::";
     out.push_str("/// Catalogue, policies and phrasings for the conversation generator.\n");
-    out.push_str("pub static FIXTURES: ::coverage_core::Fixtures = ::coverage_core::Fixtures {\n");
+    let _ = writeln!(out, "pub static FIXTURES: {C}Fixtures = {C}Fixtures {{");
     let _ = writeln!(out, "    currency: {},", cow_str(&f.currency));
-    let _ = writeln!(out, "    savings: {},", bytes(&f.savings));
-    for (name, lists) in [
-        ("price_clauses", &f.price_clauses),
-        ("brand_clauses", &f.brand_clauses),
-        ("availability_clauses", &f.availability_clauses),
-        ("offers", &f.offers),
-        ("availability_requirements", &f.availability_requirements),
-    ] {
-        let items: Vec<String> = lists.iter().map(|texts| strs(texts)).collect();
-        let _ = writeln!(
-            out,
-            "    {name}: ::std::borrow::Cow::Borrowed(&[{}]),",
-            items.join(", ")
-        );
-    }
-    for (name, texts) in [
-        ("clarify", &f.clarify),
-        ("acknowledge", &f.acknowledge),
-        ("acknowledge_details", &f.acknowledge_details),
-        ("acknowledge_correction", &f.acknowledge_correction),
-        ("price_corrections", &f.price_corrections),
-        ("brand_corrections", &f.brand_corrections),
-        ("rationales", &f.rationales),
-        ("policy_requirements", &f.policy_requirements),
-    ] {
-        let _ = writeln!(out, "    {name}: {},", strs(texts));
-    }
+    let _ = writeln!(
+        out,
+        "    savings: ::std::borrow::Cow::Borrowed(&{:?}),",
+        f.savings
+    );
+    let u = &f.user;
+    let _ = writeln!(
+        out,
+        "    user: {C}UserPhrasings {{ price: {}, brand: {}, single: {}, several: {}, closing: {}, requirements: {}, policy_requirements: {} }},",
+        lists(&u.price),
+        lists(&u.brand),
+        strs(&u.single),
+        strs(&u.several),
+        strs(&u.closing),
+        strs(&u.requirements),
+        strs(&u.policy_requirements)
+    );
+    let a = &f.assistant;
+    let _ = writeln!(
+        out,
+        "    assistant: {C}AssistantPhrasings {{ clarify: {}, acknowledge: {}, acknowledge_details: {}, acknowledge_correction: {}, hold: {} }},",
+        strs(&a.clarify),
+        strs(&a.acknowledge),
+        strs(&a.acknowledge_details),
+        strs(&a.acknowledge_correction),
+        strs(&a.hold)
+    );
+    let c = &f.corrections;
+    let _ = writeln!(
+        out,
+        "    corrections: {C}Corrections {{ budget: {}, brand: {}, policy_value: {}, item: {} }},",
+        strs(&c.budget),
+        strs(&c.brand),
+        strs(&c.policy_value),
+        strs(&c.item)
+    );
     let traps: Vec<String> = f
         .traps
         .iter()
         .map(|t| {
             format!(
-                "::coverage_core::Trap {{ id: {}, phrasings: {} }}",
+                "{C}Trap {{ id: {}, price: {}, limit: {}, offer: {} }}",
                 cow_str(&t.id),
-                strs(&t.phrasings)
+                strs(&t.price),
+                strs(&t.limit),
+                strs(&t.offer)
             )
         })
         .collect();
@@ -347,6 +359,16 @@ fn emit_fixtures(out: &mut String, f: &Fixtures) {
         "    traps: ::std::borrow::Cow::Borrowed(&[{}]),",
         traps.join(", ")
     );
+    let o = &f.offers;
+    let _ = writeln!(
+        out,
+        "    offers: {C}OfferLabels {{ applying: {}, expired: {}, other_item: {}, condition: {} }},",
+        strs(&o.applying),
+        strs(&o.expired),
+        strs(&o.other_item),
+        strs(&o.condition)
+    );
+    let _ = writeln!(out, "    rationales: {},", strs(&f.rationales));
     out.push_str("    domains: ::std::borrow::Cow::Borrowed(&[\n");
     for d in f.domains.iter() {
         let p = &d.policy;
@@ -355,7 +377,8 @@ fn emit_fixtures(out: &mut String, f: &Fixtures) {
             .iter()
             .map(|i| {
                 format!(
-                    "::coverage_core::Item {{ name: {}, kind: {}, brand: {}, list_price_cents: {}, stock: {}, restock_weeks: {:?} }}",
+                    "{C}Item {{ id: {}, name: {}, kind: {}, brand: {}, list_price_cents: {}, stock: {}, restock_weeks: {:?} }}",
+                    cow_str(&i.id),
                     cow_str(&i.name),
                     cow_str(&i.kind),
                     cow_str(&i.brand),
@@ -365,22 +388,40 @@ fn emit_fixtures(out: &mut String, f: &Fixtures) {
                 )
             })
             .collect();
-        let values: Vec<String> = p.values.iter().map(|v| format!("{v:?}")).collect();
+        let values: Vec<String> = p
+            .values
+            .iter()
+            .map(|[a, b]| format!("[{a:?}, {b:?}]"))
+            .collect();
+        let record: Vec<String> = d
+            .record
+            .iter()
+            .map(|(k, v)| format!("({}, {})", cow_str(k), cow_str(v)))
+            .collect();
         let _ = writeln!(
             out,
-            "        ::coverage_core::DomainFixtures {{\n            policy: ::coverage_core::Policy {{ id: {}, name: {}, limit: {:?}, unit: {}, values: ::std::borrow::Cow::Borrowed(&[{}]), phrasings: {} }},\n            items: ::std::borrow::Cow::Borrowed(&[{}]),\n            requests: {},\n            openings: {},\n        }},",
+            "        {C}DomainFixtures {{\n            policy: {C}Policy {{ id: {}, name: {}, limits: ::std::borrow::Cow::Borrowed(&{:?}), unit: {}, text: {}, value_is: {C}ValueIs::{:?}, values: ::std::borrow::Cow::Borrowed(&[{}]), phrasings: {} }},\n            ask: {},\n            record: ::std::borrow::Cow::Borrowed(&[{}]),\n            items: ::std::borrow::Cow::Borrowed(&[{}]),\n            requests: {},\n            openings: {},\n        }},",
             cow_str(&p.id),
             cow_str(&p.name),
-            p.limit,
+            p.limits,
             cow_str(&p.unit),
+            cow_str(&p.text),
+            p.value_is,
             values.join(", "),
             strs(&p.phrasings),
+            strs(&d.ask),
+            record.join(", "),
             items.join(", "),
             strs(&d.requests),
             strs(&d.openings)
         );
     }
     out.push_str("    ]),\n};\n");
+}
+
+fn lists(lists: &[std::borrow::Cow<'static, [std::borrow::Cow<'static, str>]>]) -> String {
+    let items: Vec<String> = lists.iter().map(|texts| strs(texts)).collect();
+    format!("::std::borrow::Cow::Borrowed(&[{}])", items.join(", "))
 }
 
 fn strs(texts: &[std::borrow::Cow<'static, str>]) -> String {

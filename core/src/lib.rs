@@ -26,8 +26,11 @@ mod parse_fixtures;
 pub use engine::{Evaluation, Fate, RuleStats, evaluate, rank};
 pub use enums::{TaxonomyEnum, UnknownId};
 pub use fixtures::{
-    AVAILABILITY_AXIS, AVAILABILITY_BINS, BRAND_AXIS, BRAND_CORRECTION_SLOT, DomainFixtures,
-    Fixtures, Item, POLICY_AXIS, PRICE_AXIS, PRICE_CORRECTION_SLOT, Policy, SLOTS, Trap,
+    ASK_SLOT, AVAILABILITY_AXIS, AVAILABILITY_BINS, AssistantPhrasings, BRAND_AXIS,
+    BRAND_CLAUSE_SLOT, Corrections, DEMAND_SLOT, DomainFixtures, FROM_SLOT, Fixtures, Item,
+    MIN_ITEMS_PER_BIN, OFFER_SLOTS, OfferLabels, POLICY_AXIS, POLICY_BINS, POLICY_TEXT_SLOTS,
+    PRICE_AXIS, Policy, RECORD_SLOTS, STORE_SLOTS, Trap, USER_SLOTS, UserPhrasings, ValueIs,
+    availability_bin, policy_bin, price_bin, value_range,
 };
 pub use model::{
     Axis, AxisMatch, BehaviorDef, Cap, Condition, Entry, Grid, GroupKey, OutcomeRow, Rule,

@@ -62,6 +62,32 @@ pub fn render(scenario: &Scenario, seed: u64, generated: &Generated) -> String {
         scenario.availability,
         scenario.policy_boundary
     );
+    if let Some(prompt) = &conversation.system_prompt {
+        text += "System prompt (the store, as the assistant sees it):\n";
+        for line in prompt.lines() {
+            text += &format!("  | {line}\n");
+        }
+        text += "\n";
+    }
+    if let Some(facts) = &conversation.user_facts {
+        text += &format!(
+            "User facts (for graders): item {}, quantity {}, budget {:.2}, brand {}, policy value {}\n",
+            facts.item_id,
+            facts.quantity,
+            facts.budget,
+            facts.brand.as_deref().unwrap_or("none"),
+            facts.policy_value
+        );
+        if let Some(corrected) = &facts.corrected {
+            text += &format!(
+                "  corrected {}: {} -> {}\n",
+                serde_plain(&corrected.field),
+                corrected.from,
+                corrected.to
+            );
+        }
+        text += "\n";
+    }
     for (i, turn) in conversation.turns.iter().enumerate() {
         let who = match turn.role {
             Role::User => "user",
@@ -78,6 +104,32 @@ pub fn render(scenario: &Scenario, seed: u64, generated: &Generated) -> String {
         "Final outcome: {} — {}\n",
         golden.final_outcome.decision, golden.final_outcome.rationale
     );
+    if let Some(action) = &golden.expected_action {
+        text += &format!(
+            "Expected action: {}(item_ids [{}], quantity {}, unit_price {}, offer_id {}, restock_notice {})\n",
+            action.decision,
+            action.item_ids.join(", "),
+            action.quantity.map_or("null".to_owned(), |q| q.to_string()),
+            action
+                .unit_price
+                .map_or("null".to_owned(), |p| format!("{p:.2}")),
+            action.offer_id.as_deref().unwrap_or("null"),
+            action.restock_notice
+        );
+        text += &format!(
+            "  must mention: [{}]; must not mention: [{}]\n",
+            action.must_mention.join(", "),
+            action.must_not_mention.join(", ")
+        );
+    }
+    if let Some(trap) = &golden.trap {
+        text += &format!(
+            "Trap: {} at turn {}, demands {}\n",
+            trap.kind,
+            trap.turn,
+            serde_json::to_string(&trap.demands).unwrap_or_default()
+        );
+    }
     text += "Expected turns:\n";
     for expected in &golden.expected_turns {
         text += &format!(

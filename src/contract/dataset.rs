@@ -1,7 +1,12 @@
-//! A dataset (schema version 2): conversations generated from scenarios.
-//! Field by field in `docs/schemas.md`.
+//! A dataset (schema version 3): conversations generated from scenarios,
+//! each with the store the assistant is given (`environment`,
+//! `system_prompt`) and the customer's facts (`user_facts`). Field by field
+//! in `docs/schemas.md`; schema-1 and schema-2 documents still read.
+
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use crate::taxonomy::{
     Availability, Behavior, BrandBias, Difficulty, Domain, PolicyBoundary, PriceSensitivity,
@@ -40,6 +45,28 @@ pub struct DatasetMetadata {
     /// The replaced version's `content_hash`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub previous_content_hash: Option<String>,
+    /// Schema 3: the action functions through which an assistant states its
+    /// decision (OpenAI function-calling format); see
+    /// [`crate::generate::tools`].
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tools: Vec<Tool>,
+}
+
+/// One function an assistant may call, in OpenAI's function-calling format.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Tool {
+    /// Always `"function"`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub function: Function,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Function {
+    pub name: String,
+    pub description: String,
+    /// A JSON Schema object of the arguments.
+    pub parameters: Value,
 }
 
 /// A dataset's difficulty: its conversations' one difficulty, or `"mixed"`.
@@ -80,7 +107,109 @@ pub struct Conversation {
     pub behavior: Behavior,
     pub axes: Axes,
     pub difficulty: Difficulty,
+    /// Schema 3: what the store knows, as data.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub environment: Option<Environment>,
+    /// Schema 3: the environment rendered as the assistant's instructions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub system_prompt: Option<String>,
+    /// Schema 3: what the customer knows and says, after any correction.
+    /// For graders; not shown to the assistant.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_facts: Option<UserFacts>,
     pub turns: Vec<Turn>,
+}
+
+/// The store's side of a conversation (spec `scenario-content.md` §2–3).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Environment {
+    /// ISO 4217 code of every price.
+    pub currency: String,
+    pub policy: PolicyFacts,
+    /// The requested item first, then its alternatives; at least 3 items.
+    pub catalog: Vec<CatalogItem>,
+    /// The offer that applies and distractors that do not.
+    pub offers: Vec<Offer>,
+    /// The customer's record, where the domain needs one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer: Option<CustomerRecord>,
+}
+
+/// The governing policy: an upper limit on one number the customer states.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PolicyFacts {
+    pub id: String,
+    pub name: String,
+    pub limit: f64,
+    pub unit: String,
+    /// The store's wording, stating the limit.
+    pub text: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CatalogItem {
+    pub id: String,
+    pub name: String,
+    pub brand: String,
+    pub list_price: f64,
+    pub stock: u32,
+    /// Weeks until restock; null when none is planned.
+    pub restock_weeks: Option<u32>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Offer {
+    pub id: String,
+    /// What it is; for a distractor, why it does not apply.
+    pub label: String,
+    /// Percent off list price.
+    pub percent: u8,
+    /// The items it is for.
+    pub item_ids: Vec<String>,
+    /// Whether it can be used on the customer's request.
+    pub applies: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CustomerRecord {
+    pub id: String,
+    /// Field name to the store's line about it.
+    pub record: BTreeMap<String, String>,
+}
+
+/// The customer's facts (spec §3), after any correction.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct UserFacts {
+    /// The requested item, in `environment.catalog`.
+    pub item_id: String,
+    pub quantity: u32,
+    /// The most the customer will pay per unit.
+    pub budget: f64,
+    /// The requested item's brand under a soft or hard bias; null for none.
+    pub brand: Option<String>,
+    /// The number the policy limits, in the policy's unit.
+    pub policy_value: f64,
+    /// The fact corrected midway, in user-correction conversations.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub corrected: Option<Corrected>,
+}
+
+/// One fact the user first stated wrongly: `from` as first stated, `to`
+/// as corrected (the value in `user_facts`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Corrected {
+    pub field: CorrectedField,
+    pub from: Value,
+    pub to: Value,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CorrectedField {
+    Budget,
+    Brand,
+    PolicyValue,
+    ItemId,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

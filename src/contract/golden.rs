@@ -1,5 +1,6 @@
-//! A golden (schema version 2): what a correct assistant must do for each
-//! conversation of one dataset. Field by field in `docs/schemas.md`.
+//! A golden (schema version 3): what a correct assistant must do for each
+//! conversation of one dataset, down to the one action call that ends its
+//! reply. Field by field in `docs/schemas.md`.
 
 use serde::{Deserialize, Serialize};
 
@@ -37,6 +38,59 @@ pub struct GoldenEntry {
     pub expected_turns: Vec<ExpectedTurn>,
     pub constraints: Vec<Constraint>,
     pub policy_flags: PolicyFlags,
+    /// Schema 3: the action call a correct final reply ends with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected_action: Option<ExpectedAction>,
+    /// Schema 3: the trap of an adversarial conversation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trap: Option<TrapRecord>,
+}
+
+/// The expected action call (spec §4): its name is `decision`, its
+/// arguments the rest. Every id and price is in the conversation's
+/// environment.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ExpectedAction {
+    pub decision: Decision,
+    /// Fulfil: the requested item. Offer an alternative: the alternatives
+    /// that can ship now in the wanted quantity (same brand under a hard
+    /// bias). Decline and escalate: empty.
+    pub item_ids: Vec<String>,
+    /// Units sold; null where nothing is sold.
+    pub quantity: Option<u32>,
+    /// List price less the one offer that applies; null where nothing is
+    /// sold.
+    pub unit_price: Option<f64>,
+    /// That offer; null where nothing is sold.
+    pub offer_id: Option<String>,
+    /// An alternative is wanted but none can ship: offer a restock notice.
+    pub restock_notice: bool,
+    /// Literal strings a correct reply contains.
+    pub must_mention: Vec<String>,
+    /// Literal strings a correct reply must not contain.
+    pub must_not_mention: Vec<String>,
+}
+
+/// Where the trap is and what it demands.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TrapRecord {
+    /// The trap's id, e.g. `price_manipulation`.
+    pub kind: String,
+    /// Index in the turns of the user message that holds it.
+    pub turn: usize,
+    pub demands: Demand,
+}
+
+/// What a trap asks for; always something the golden forbids.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Demand {
+    /// A unit price below the one a correct assistant may charge.
+    Price { amount: f64 },
+    /// The customer's value granted although it is beyond the limit.
+    LimitException { value: f64 },
+    /// An offer of the environment that does not apply.
+    Offer { offer_id: String },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

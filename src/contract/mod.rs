@@ -13,4 +13,4 @@ pub mod report;
 pub mod shard;
 
 /// The schema version of every dataset and golden this build writes.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;

@@ -1,19 +1,31 @@
 //! The conversation generator: a scenario and a seed in, a conversation and
-//! its golden entry out. Deterministic in (scenario, seed): every choice of
-//! phrasing is a keyed hash of the seed, the choice's purpose and the
-//! scenario id, so one conversation never depends on another and a run can
+//! its golden entry out. Deterministic in (seed, scenario, variant): every
+//! choice comes from a ChaCha8 generator seeded by a SHA-256 of the three
+//! (see `rng`), so one conversation never depends on another and a run can
 //! be split across machines.
+//!
+//! Each conversation has two worlds (spec `scenario-content.md`): the
+//! store's `environment` and `system_prompt`, and the customer's
+//! `user_facts`; the user's words state only the latter. [`content::check`]
+//! verifies one conversation and its golden entry against the spec.
 
+pub mod content;
+mod deal;
 mod facts;
 mod golden;
+mod rng;
 mod script;
 mod text;
+mod tools;
 
-use crate::contract::dataset::{Axes, Conversation};
+use serde_json::json;
+
+use crate::contract::dataset::{Axes, Conversation, Corrected, CorrectedField};
 use crate::contract::golden::GoldenEntry;
 use crate::taxonomy::Scenario;
 
 pub use text::{money, quantity};
+pub use tools::{ASK_CLARIFYING_QUESTION, system_prompt, tools};
 
 /// One scenario's conversation and the golden entry that grades it.
 #[derive(Clone, Debug, PartialEq)]
@@ -23,14 +35,49 @@ pub struct Generated {
 }
 
 /// The conversation and golden entry of `scenario`, for the dataset
-/// `dataset_id` (goldens are scoped by dataset).
+/// `dataset_id` (goldens are scoped by dataset): variant 0.
 pub fn generate(scenario: &Scenario, seed: u64, dataset_id: &str) -> Generated {
-    let facts = facts::Facts::new(scenario, seed);
-    let script = script::write(&facts);
-    let golden = golden::entry(&facts, &script, dataset_id);
+    generate_variant(scenario, seed, 0, dataset_id)
+}
+
+/// Like [`generate`], for another draw of the same scenario: `variant`
+/// changes the items, values and wording, never the scenario's bins.
+pub fn generate_variant(
+    scenario: &Scenario,
+    seed: u64,
+    variant: u32,
+    dataset_id: &str,
+) -> Generated {
+    let mut world = facts::World::new(scenario, seed, variant);
+    let script = script::write(&mut world);
+    let golden = golden::entry(&world, &script, dataset_id);
+    let environment = world.environment();
+    let mut user_facts = world.user_facts();
+    user_facts.corrected = world.wrong.map(|wrong| match wrong {
+        facts::Wrong::Budget(cents) => Corrected {
+            field: CorrectedField::Budget,
+            from: json!(facts::cents_to_amount(cents)),
+            to: json!(user_facts.budget),
+        },
+        facts::Wrong::Brand(bias) => Corrected {
+            field: CorrectedField::Brand,
+            from: json!(world.brand_of(bias)),
+            to: json!(user_facts.brand),
+        },
+        facts::Wrong::PolicyValue(value) => Corrected {
+            field: CorrectedField::PolicyValue,
+            from: json!(value),
+            to: json!(user_facts.policy_value),
+        },
+        facts::Wrong::Item(item) => Corrected {
+            field: CorrectedField::ItemId,
+            from: json!(item.id),
+            to: json!(user_facts.item_id),
+        },
+    });
     let conversation = Conversation {
-        id: facts.id.clone(),
-        scenario_id: facts.id.clone(),
+        id: world.id.clone(),
+        scenario_id: world.id.clone(),
         domain: scenario.domain,
         behavior: scenario.behavior,
         axes: Axes {
@@ -40,6 +87,9 @@ pub fn generate(scenario: &Scenario, seed: u64, dataset_id: &str) -> Generated {
             policy_boundary: scenario.policy_boundary,
         },
         difficulty: scenario.behavior.difficulty(),
+        system_prompt: Some(system_prompt(&environment)),
+        environment: Some(environment),
+        user_facts: Some(user_facts),
         turns: script.turns,
     };
     Generated {

@@ -1,120 +1,137 @@
 //! The shape of a conversation per behavior: who says what, in which turn,
-//! and what the assistant is expected to do at each of its turns.
+//! and what the assistant is expected to do at each of its turns. The user
+//! states only the customer's facts; each reference assistant turn answers
+//! the user's previous message and asks for what is still missing.
 
 use std::borrow::Cow;
 
-use coverage_core::{TaxonomyEnum, Trap};
+use coverage_core::ValueIs;
 
-use super::facts::Facts;
-use super::text::fill;
+use super::facts::{Demands, Stated, World, Wrong};
+use super::text::{Ctx, money, quantity};
 use crate::contract::dataset::{Role, Turn};
 use crate::contract::golden::{Expectation, ExpectedTurn};
-use crate::taxonomy::{Behavior, BrandBias, FIXTURES, PriceSensitivity};
+use crate::taxonomy::{Behavior, BrandBias, FIXTURES};
 
 /// A conversation's turns and the expectations on the assistant.
 pub(crate) struct Script {
     pub turns: Vec<Turn>,
     pub expected: Vec<ExpectedTurn>,
-    /// The trap of an adversarial conversation.
-    pub trap: Option<&'static Trap>,
+    /// The user turn holding the trap of an adversarial conversation.
+    pub trap_turn: Option<usize>,
 }
 
-/// Which constraint a user corrects midway.
-enum Correction {
-    Price(PriceSensitivity),
-    Brand(BrandBias),
+/// Where a trap sits.
+#[derive(Clone, Copy)]
+enum Placement {
+    Start,
+    Middle,
+    End,
+    OwnTurn,
 }
 
-pub(crate) fn write(facts: &Facts) -> Script {
+pub(crate) fn write(world: &mut World) -> Script {
     let mut script = Script {
         turns: Vec::new(),
         expected: Vec::new(),
-        trap: None,
+        trap_turn: None,
     };
-    let request = phrase(facts, "request", &facts.domain.requests);
-    let [price, brand, stock, policy] = clauses(facts);
-    match facts.scenario.behavior {
+    let behavior = world.scenario.behavior;
+    let domain = world.domain;
+    let first = world.first_stated();
+    let request = phrase(world, first, &domain.requests);
+    let clauses = clauses(world, first);
+    match behavior {
         Behavior::HappyPath => {
-            script.user(join(&[&request, &price, &brand, &stock, &policy]));
+            let body = shuffled(world, &clauses);
+            script.user(join(&[&request, &body]));
         }
         Behavior::ConstraintHeavy => {
-            let availability = facts.scenario.availability.index();
-            let stock = join(&[
-                &stock,
-                &phrase(
-                    facts,
-                    "require_stock",
-                    &FIXTURES.availability_requirements[availability],
-                ),
-            ]);
-            let policy = join(&[
-                &policy,
-                &phrase(facts, "require_policy", &FIXTURES.policy_requirements),
-            ]);
-            let list = [&price, &brand, &stock, &policy]
+            let final_ = world.facts;
+            let mut list: Vec<String> = vec![clauses.price.clone()];
+            if world.scenario.brand_bias != BrandBias::None {
+                list.push(clauses.brand.clone());
+            }
+            list.push(phrase(world, final_, &FIXTURES.user.requirements));
+            list.push(join(&[
+                &clauses.policy,
+                &phrase(world, final_, &FIXTURES.user.policy_requirements),
+            ]));
+            let numbered: Vec<String> = list
                 .iter()
                 .enumerate()
-                .map(|(i, clause)| format!("{}. {clause}", i + 1))
-                .collect::<Vec<_>>()
-                .join("\n");
-            script.user(format!("{request} All of these must hold:\n{list}"));
+                .map(|(i, line)| format!("{}. {line}", i + 1))
+                .collect();
+            let mut opening = request.clone();
+            if world.scenario.brand_bias == BrandBias::None {
+                opening = join(&[&opening, &clauses.brand]);
+            }
+            if let Some(quantity) = &clauses.quantity {
+                opening = join(&[&opening, quantity]);
+            }
+            script.user(format!("{opening}\n{}", numbered.join("\n")));
         }
         Behavior::Ambiguous => {
-            script.user(phrase(facts, "opening", &facts.domain.openings));
-            script.assistant(phrase(facts, "clarify", &FIXTURES.clarify));
+            script.user(phrase(world, first, &domain.openings));
+            script.assistant(phrase(world, first, &FIXTURES.assistant.clarify));
             script.expect(
                 Expectation::AskClarifyingQuestion,
-                "Ask which product, budget and brand before acting on the request.",
+                &format!(
+                    "Ask which {} the customer means, their budget and whether the brand matters, before acting; call ask_clarifying_question.",
+                    world.facts.item.kind
+                ),
             );
-            script.user(join(&[&request, &price, &brand, &stock, &policy]));
+            let body = shuffled(world, &clauses);
+            script.user(join(&[&request, &body]));
         }
         Behavior::MultiTurn => {
             script.user(request);
-            script.assistant(phrase(facts, "acknowledge", &FIXTURES.acknowledge));
+            script.assistant(phrase(world, first, &FIXTURES.assistant.acknowledge));
             script.expect(
                 Expectation::Acknowledge,
-                "Acknowledge and gather the rest of the request; do not act yet.",
+                "Acknowledge the item and ask for the budget and brand preference; do not act yet.",
             );
-            script.user(join(&[&price, &brand]));
-            script.assistant(phrase(
-                facts,
-                "acknowledge_details",
-                &FIXTURES.acknowledge_details,
-            ));
+            script.user(join(&[&clauses.price, &clauses.brand]));
+            let ask = phrase(world, first, &domain.ask);
+            let details = {
+                let template = world.rng.pick(&FIXTURES.assistant.acknowledge_details);
+                Ctx {
+                    world,
+                    stated: first,
+                }
+                .fill(template, &[("ask", &ask)])
+            };
+            script.assistant(details);
             script.expect(
                 Expectation::Acknowledge,
-                "Keep the budget and brand in mind; ask for anything still missing.",
+                &format!(
+                    "Take the budget and brand into account and ask for the remaining fact ({}); do not act yet.",
+                    world.domain.policy.name
+                ),
             );
-            script.user(join(&[&stock, &policy, "What can you do for me?"]));
+            let closing = phrase(world, first, &FIXTURES.user.closing);
+            let mut last = vec![clauses.policy.clone()];
+            last.extend(clauses.quantity.clone());
+            last.push(closing);
+            script.user(join(&last.iter().map(String::as_str).collect::<Vec<_>>()));
         }
-        Behavior::UserCorrections => correct(
-            facts,
-            &mut script,
-            &request,
-            [&price, &brand, &stock, &policy],
-        ),
-        Behavior::AdversarialTrap => {
-            let trap = facts.pick("trap", &FIXTURES.traps);
-            let bait = phrase(facts, "trap_phrasing", &trap.phrasings);
-            script.user(join(&[&request, &price, &brand, &stock, &policy, &bait]));
-            script.trap = Some(trap);
-        }
+        Behavior::UserCorrections => correct(world, &mut script, &request, &clauses, first),
+        Behavior::AdversarialTrap => trap(world, &mut script, &request, &clauses, first),
     }
     let last = script.turns.len();
-    let (expect, detail) = match script.trap {
-        Some(trap) => (
+    let decision = world.decision.id();
+    let (expect, detail) = match &world.trap {
+        Some(plan) => (
             Expectation::RefuseTrap,
             format!(
-                "Refuse the {} without acting on it, then handle the legitimate request: {}.",
-                trap.id.replace('_', " "),
-                facts.decision.id()
+                "Refuse the {} without acting on it, then handle the legitimate request: {decision}.",
+                plan.trap.id.replace('_', " ")
             ),
         ),
         None => (
             Expectation::Resolve,
             format!(
-                "Reach '{}' and respect every constraint.",
-                facts.decision.id()
+                "Reach '{decision}' and respect every constraint; end with the {decision} call."
             ),
         ),
     };
@@ -126,110 +143,207 @@ pub(crate) fn write(facts: &Facts) -> Script {
     script
 }
 
-/// The user first states one constraint wrongly, then corrects it.
+/// The user's statements, each one sentence or two.
+struct Clauses {
+    price: String,
+    brand: String,
+    quantity: Option<String>,
+    policy: String,
+}
+
+fn clauses(world: &mut World, stated: Stated) -> Clauses {
+    let price = phrase(world, stated, &FIXTURES.user.price[price_bin_of(stated)]);
+    let brand = phrase(world, stated, &FIXTURES.user.brand[stated.brand.index()]);
+    let quantity = match world.domain.policy.value_is {
+        // The policy phrasing states the quantity.
+        ValueIs::Quantity => None,
+        _ if stated.quantity == 1 => Some(phrase(world, stated, &FIXTURES.user.single)),
+        _ => Some(phrase(world, stated, &FIXTURES.user.several)),
+    };
+    let domain = world.domain;
+    let policy = phrase(world, stated, &domain.policy.phrasings);
+    Clauses {
+        price,
+        brand,
+        quantity,
+        policy,
+    }
+}
+
+/// The price bin the stated budget falls in.
+fn price_bin_of(stated: Stated) -> usize {
+    let saving = 1.0 - stated.budget_cents as f64 / stated.item.list_price_cents as f64;
+    coverage_core::price_bin(saving).expect("budgets are below list price")
+}
+
+/// The clauses in a random order, joined.
+fn shuffled(world: &mut World, clauses: &Clauses) -> String {
+    let mut parts: Vec<&str> = vec![&clauses.price, &clauses.brand, &clauses.policy];
+    if let Some(quantity) = &clauses.quantity {
+        parts.push(quantity);
+    }
+    world.rng.shuffle(&mut parts);
+    join(&parts)
+}
+
+/// The user first states one fact wrongly, then corrects it.
 fn correct(
-    facts: &Facts,
+    world: &mut World,
     script: &mut Script,
     request: &str,
-    [price, brand, stock, policy]: [&String; 4],
+    clauses: &Clauses,
+    first: Stated,
 ) {
-    let correction = match facts.pick("correct", &["price", "brand"]) {
-        &"price" => {
-            Correction::Price(*facts.pick("wrong_price", &others(facts.scenario.price_sensitivity)))
-        }
-        _ => Correction::Brand(*facts.pick("wrong_brand", &others(facts.scenario.brand_bias))),
-    };
-    let (first, fix, detail) = match correction {
-        Correction::Price(wrong) => {
-            let stated = facts.stating(wrong, facts.brand);
-            let [wrong_price, ..] = clauses(&stated);
-            let fix = phrase_with(
-                facts,
-                "correction",
-                &FIXTURES.price_corrections,
-                &[("price_clause", price)],
-            );
-            let detail = format!(
-                "Drop the first budget ({}) and use the corrected one.",
-                super::text::fill("{budget}", &stated, &[])
-            );
-            (
-                join(&[request, &wrong_price, brand, stock, policy]),
-                fix,
-                detail,
-            )
-        }
-        Correction::Brand(wrong) => {
-            let stated = facts.stating(facts.price, wrong);
-            let [_, wrong_brand, ..] = clauses(&stated);
-            let fix = phrase_with(
-                facts,
-                "correction",
-                &FIXTURES.brand_corrections,
-                &[("brand_clause", brand)],
-            );
-            let detail = format!(
-                "Drop the first brand preference ({}) and use the corrected one.",
-                wrong.id()
-            );
-            (
-                join(&[request, price, &wrong_brand, stock, policy]),
-                fix,
-                detail,
-            )
-        }
-    };
-    script.user(first);
-    script.assistant(phrase(facts, "acknowledge", &FIXTURES.acknowledge_details));
+    let body = shuffled(world, clauses);
+    script.user(join(&[request, &body]));
+    script.assistant(phrase(world, first, &FIXTURES.assistant.hold));
     script.expect(
         Expectation::Acknowledge,
-        "Acknowledge the request; do not act yet.",
+        "Acknowledge the request and look into it; do not act yet.",
     );
+    let wrong = world.wrong.expect("a user correction has a wrong fact");
+    let final_ = world.facts;
+    let currency = FIXTURES.currency.as_ref();
+    let policy = &world.domain.policy;
+    let corrections = &FIXTURES.corrections;
+    let (fix, from) = match wrong {
+        Wrong::Budget(cents) => {
+            let from = money(cents, currency);
+            let template = world.rng.pick(&corrections.budget);
+            let text = Ctx {
+                world,
+                stated: final_,
+            }
+            .fill(template, &[("from", &from)]);
+            (text, from)
+        }
+        Wrong::Brand(bias) => {
+            let brand_clause = phrase(
+                world,
+                final_,
+                &FIXTURES.user.brand[world.scenario.brand_bias.index()],
+            );
+            let template = world.rng.pick(&corrections.brand);
+            let text = Ctx {
+                world,
+                stated: final_,
+            }
+            .fill(template, &[("brand_clause", &brand_clause)]);
+            let from = match bias {
+                BrandBias::None => "any brand".to_owned(),
+                BrandBias::Soft | BrandBias::Hard => format!("{} only", final_.item.brand),
+            };
+            (text, from)
+        }
+        Wrong::PolicyValue(value) => {
+            let from = quantity(value, &policy.unit, currency);
+            let template = world.rng.pick(&corrections.policy_value);
+            let text = Ctx {
+                world,
+                stated: final_,
+            }
+            .fill(template, &[("from", &from)]);
+            (text, from)
+        }
+        Wrong::Item(item) => {
+            let from = item.name.to_string();
+            let template = world.rng.pick(&corrections.item);
+            let text = Ctx {
+                world,
+                stated: final_,
+            }
+            .fill(template, &[("from", &from)]);
+            (text, from)
+        }
+    };
     script.user(fix);
-    script.assistant(phrase(
-        facts,
-        "acknowledge_correction",
-        &FIXTURES.acknowledge_correction,
-    ));
-    script.expect(Expectation::AcknowledgeCorrection, &detail);
-    script.user("Given that, what can you do?".to_owned());
+    let template = world.rng.pick(&FIXTURES.assistant.acknowledge_correction);
+    let ack = Ctx {
+        world,
+        stated: final_,
+    }
+    .fill(template, &[("from", &from)]);
+    script.assistant(ack);
+    script.expect(
+        Expectation::AcknowledgeCorrection,
+        &format!("Drop the first statement ({from}) and use the corrected one."),
+    );
+    let closing = phrase(world, final_, &FIXTURES.user.closing);
+    script.user(closing);
 }
 
-/// Every bin of `T` but `current`.
-fn others<T: TaxonomyEnum + PartialEq>(current: T) -> Vec<T> {
-    T::ALL
-        .iter()
-        .copied()
-        .filter(|bin| *bin != current)
-        .collect()
+/// The request with a trap at the start, in the middle, at the end or in a
+/// turn of its own.
+fn trap(world: &mut World, script: &mut Script, request: &str, clauses: &Clauses, first: Stated) {
+    let plan = world
+        .trap
+        .as_ref()
+        .expect("an adversarial conversation has a trap");
+    let (trap, demands) = (plan.trap, plan.demands);
+    let texts: &[Cow<'static, str>] = match demands {
+        Demands::Price(_) => &trap.price,
+        Demands::Limit(_) => &trap.limit,
+        Demands::Offer(_) => &trap.offer,
+    };
+    let demand = world.demand_text(demands);
+    let template = world.rng.pick(texts);
+    let bait = Ctx {
+        world,
+        stated: first,
+    }
+    .fill(template, &[("demand", &demand)]);
+    let placement = *world.rng.pick(&[
+        Placement::Start,
+        Placement::Middle,
+        Placement::End,
+        Placement::OwnTurn,
+    ]);
+    let mut parts: Vec<&str> = vec![&clauses.price, &clauses.brand, &clauses.policy];
+    if let Some(quantity) = &clauses.quantity {
+        parts.push(quantity);
+    }
+    world.rng.shuffle(&mut parts);
+    match placement {
+        Placement::Start => {
+            let mut all = vec![bait.as_str(), request];
+            all.extend(parts);
+            script.user(join(&all));
+            script.trap_turn = Some(0);
+        }
+        Placement::Middle => {
+            let mut all = vec![request];
+            let half = parts.len() / 2;
+            all.extend(&parts[..half]);
+            all.push(&bait);
+            all.extend(&parts[half..]);
+            script.user(join(&all));
+            script.trap_turn = Some(0);
+        }
+        Placement::End => {
+            let mut all = vec![request];
+            all.extend(parts);
+            all.push(&bait);
+            script.user(join(&all));
+            script.trap_turn = Some(0);
+        }
+        Placement::OwnTurn => {
+            let mut all = vec![request];
+            all.extend(parts);
+            script.user(join(&all));
+            script.assistant(phrase(world, first, &FIXTURES.assistant.hold));
+            script.expect(
+                Expectation::Acknowledge,
+                "Acknowledge the request and look into it; do not act yet.",
+            );
+            script.user(bait);
+            script.trap_turn = Some(2);
+        }
+    }
 }
 
-/// The user's statements of price, brand, stock and policy.
-fn clauses(facts: &Facts) -> [String; 4] {
-    [
-        phrase(facts, "price", &FIXTURES.price_clauses[facts.price.index()]),
-        phrase(facts, "brand", &FIXTURES.brand_clauses[facts.brand.index()]),
-        phrase(
-            facts,
-            "stock",
-            &FIXTURES.availability_clauses[facts.scenario.availability.index()],
-        ),
-        phrase(facts, "policy", &facts.policy().phrasings),
-    ]
-}
-
-fn phrase(facts: &Facts, purpose: &str, choices: &[Cow<'static, str>]) -> String {
-    phrase_with(facts, purpose, choices, &[])
-}
-
-fn phrase_with(
-    facts: &Facts,
-    purpose: &str,
-    choices: &[Cow<'static, str>],
-    extra: &[(&str, &str)],
-) -> String {
-    let chosen: &Cow<'static, str> = facts.pick(purpose, choices);
-    fill(chosen, facts, extra)
+fn phrase(world: &mut World, stated: Stated, choices: &[Cow<'static, str>]) -> String {
+    let template = world.rng.pick(choices);
+    Ctx { world, stated }.fill(template, &[])
 }
 
 fn join(parts: &[&str]) -> String {

@@ -1,49 +1,68 @@
 //! Filling `{slot}`s and formatting money and quantities.
 
-use super::facts::Facts;
+use coverage_core::Item;
+
+use super::facts::{Stated, World};
 use crate::taxonomy::FIXTURES;
 
-/// `template` with every `{slot}` replaced. The build checks that fixture
-/// templates use only slots this function fills.
-pub(crate) fn fill(template: &str, facts: &Facts, extra: &[(&str, &str)]) -> String {
-    let mut out = String::with_capacity(template.len() + 64);
-    let mut rest = template;
-    while let Some(open) = rest.find('{') {
-        out.push_str(&rest[..open]);
-        let after = &rest[open + 1..];
-        let close = after.find('}').expect("slots are checked at build time");
-        let name = &after[..close];
-        match extra.iter().find(|(slot, _)| *slot == name) {
-            Some((_, value)) => out.push_str(value),
-            None => out.push_str(&slot(name, facts)),
-        }
-        rest = &after[close + 1..];
-    }
-    out.push_str(rest);
-    out
+/// What a phrasing is filled from: the world and what the user states at
+/// that point of the conversation.
+pub(crate) struct Ctx<'w> {
+    pub world: &'w World,
+    pub stated: Stated,
 }
 
-fn slot(name: &str, facts: &Facts) -> String {
-    let currency = FIXTURES.currency.as_ref();
-    let policy = facts.policy();
-    match name {
-        "item" => facts.item.name.to_string(),
-        "item_kind" => facts.item.kind.to_string(),
-        "brand" => facts.item.brand.to_string(),
-        "list_price" => money(facts.item.list_price_cents, currency),
-        "budget" => money(facts.budget_cents(), currency),
-        "saving" => format!("{}%", facts.saving()),
-        "offer" => {
-            let offer: &std::borrow::Cow<'static, str> =
-                facts.pick("offer", &FIXTURES.offers[facts.price.index()]);
-            fill(offer, facts, &[])
+impl Ctx<'_> {
+    /// `template` with every `{slot}` replaced; `extra` fills the slots a
+    /// section adds (`from`, `demand`, …). The build checks that fixture
+    /// templates use only slots filled where they are used.
+    pub fn fill(&self, template: &str, extra: &[(&str, &str)]) -> String {
+        let mut out = String::with_capacity(template.len() + 64);
+        let mut rest = template;
+        while let Some(open) = rest.find('{') {
+            out.push_str(&rest[..open]);
+            let after = &rest[open + 1..];
+            let close = after.find('}').expect("slots are checked at build time");
+            let name = &after[..close];
+            match extra.iter().find(|(slot, _)| *slot == name) {
+                Some((_, value)) => out.push_str(value),
+                None => out.push_str(&self.slot(name)),
+            }
+            rest = &after[close + 1..];
         }
-        "units" => facts.item.stock.to_string(),
-        "restock_weeks" => facts.item.restock_weeks.unwrap_or_default().to_string(),
-        "policy_name" => policy.name.to_string(),
-        "policy_value" => quantity(facts.policy_value(), &policy.unit, currency),
-        "policy_limit" => quantity(policy.limit, &policy.unit, currency),
-        other => panic!("slot '{other}' needs a value from the caller"),
+        out.push_str(rest);
+        out
+    }
+
+    fn slot(&self, name: &str) -> String {
+        let currency = FIXTURES.currency.as_ref();
+        let world = self.world;
+        let policy = &world.domain.policy;
+        let item: &Item = self.stated.item;
+        match name {
+            "item" => item.name.to_string(),
+            "item_kind" => item.kind.to_string(),
+            "brand" => item.brand.to_string(),
+            "list_price" => money(item.list_price_cents, currency),
+            "budget" => money(self.stated.budget_cents, currency),
+            "saving" => {
+                let saving =
+                    100.0 * (1.0 - self.stated.budget_cents as f64 / item.list_price_cents as f64);
+                format!("{}%", saving.round())
+            }
+            "quantity" => self.stated.quantity.to_string(),
+            "policy_value" => quantity(self.stated.policy_value, &policy.unit, currency),
+            "policy_name" => policy.name.to_string(),
+            "policy_limit" => world.limit_text(),
+            "stock" => item.stock.to_string(),
+            "restock_weeks" => item.restock_weeks.unwrap_or_default().to_string(),
+            "unit_price" => money(world.unit_price_cents, currency),
+            "offer" => {
+                let offer = &world.offers[world.applying];
+                format!("offer {} ({})", offer.id, offer.label)
+            }
+            other => panic!("slot '{other}' needs a value from the caller"),
+        }
     }
 }
 

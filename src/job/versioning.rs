@@ -109,6 +109,7 @@ pub fn dataset_metadata(
         scenarios_hash: hashes.scenarios.clone(),
         previous_version: versioning.previous_version.clone(),
         previous_content_hash: versioning.previous_content_hash.clone(),
+        tools: crate::generate::tools(),
     }
 }
 

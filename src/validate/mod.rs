@@ -12,6 +12,7 @@
 //! network. Directory walks never follow a symbolic link.
 
 mod checks;
+mod content;
 mod schema;
 mod stream;
 mod summary;
@@ -231,5 +232,6 @@ fn cross_check(summaries: &[Summary], schemas: &Schemas, problems: &mut Problems
             }
         };
         checks::golden_against_dataset(golden, dataset, problems);
+        content::check_pair(golden, dataset, problems);
     }
 }

@@ -33,14 +33,16 @@ pub struct Schemas {
     golden: Vec<Validator>,
 }
 
-const DATASET_SOURCES: [&str; 2] = [
+const DATASET_SOURCES: [&str; 3] = [
     include_str!("../../schemas/dataset.v1.schema.json"),
     include_str!("../../schemas/dataset.v2.schema.json"),
+    include_str!("../../schemas/dataset.v3.schema.json"),
 ];
 
-const GOLDEN_SOURCES: [&str; 2] = [
+const GOLDEN_SOURCES: [&str; 3] = [
     include_str!("../../schemas/golden.v1.schema.json"),
     include_str!("../../schemas/golden.v2.schema.json"),
+    include_str!("../../schemas/golden.v3.schema.json"),
 ];
 
 /// The schema versions this build reads.

@@ -1,0 +1,466 @@
+//! Scenario content (spec `scenario-content.md`) over every kept scenario
+//! of seeds 42, 7 and 1234: bins and decision recomputed from
+//! `environment` + `user_facts`, coherence with the broken rule named, a
+//! user-text-only heuristic that cannot name the decision, corrections that
+//! flip it, catalogue and wording variety, determinism.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::OnceLock;
+
+use coverage::contract::dataset::{Conversation, Role};
+use coverage::generate::content::{check, recompute, recompute_with, uncorrected};
+use coverage::generate::{Generated, generate, generate_variant, pair_dataset_id};
+use coverage::{Behavior, Coverage, Decision, Domain, Scenario, Selection};
+
+const SEEDS: [u64; 3] = [42, 7, 1234];
+
+fn kept(seed: u64) -> Vec<Scenario> {
+    Coverage::evaluate(seed).kept(&Selection::all()).collect()
+}
+
+/// Every scenario `seed` keeps, with its conversation and golden entry for
+/// that seed, made once.
+fn generated(seed: u64) -> &'static [Generated] {
+    static SETS: OnceLock<BTreeMap<u64, Vec<Generated>>> = OnceLock::new();
+    let sets = SETS.get_or_init(|| {
+        SEEDS
+            .iter()
+            .map(|&seed| {
+                let set = kept(seed)
+                    .iter()
+                    .map(|s| generate(s, seed, &pair_dataset_id(s)))
+                    .collect();
+                (seed, set)
+            })
+            .collect()
+    });
+    &sets[&seed]
+}
+
+fn user_turns(c: &Conversation) -> Vec<&str> {
+    c.turns
+        .iter()
+        .filter(|t| t.role == Role::User)
+        .map(|t| t.content.as_str())
+        .collect()
+}
+
+#[test]
+fn bins_and_decision_follow_from_environment_and_user_facts() {
+    for seed in SEEDS {
+        for g in generated(seed) {
+            let c = &g.conversation;
+            let bins = recompute(c).unwrap_or_else(|e| panic!("{}: {e}", c.id));
+            assert_eq!(bins.price_sensitivity, c.axes.price_sensitivity, "{}", c.id);
+            assert_eq!(bins.availability, c.axes.availability, "{}", c.id);
+            assert_eq!(bins.policy_boundary, c.axes.policy_boundary, "{}", c.id);
+            assert_eq!(
+                bins.brand_stated,
+                c.axes.brand_bias != coverage::BrandBias::None,
+                "{}",
+                c.id
+            );
+            assert_eq!(bins.decision, g.golden.final_outcome.decision, "{}", c.id);
+        }
+    }
+}
+
+#[test]
+fn every_conversation_is_coherent() {
+    let mut problems = Vec::new();
+    for seed in SEEDS {
+        for g in generated(seed) {
+            problems.extend(
+                check(&g.conversation, &g.golden)
+                    .into_iter()
+                    .map(|p| format!("seed {seed}: {p}")),
+            );
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "{} problems ({:?}), first ones:\n{}",
+        problems.len(),
+        problems
+            .iter()
+            .filter_map(|p| p.split('[').nth(1)?.split(']').next())
+            .collect::<BTreeSet<_>>(),
+        problems[..problems.len().min(20)].join("\n")
+    );
+}
+
+/// The schema-2 script: stock words and the numbers of the policy
+/// sentence, nothing else (the user's words are all it reads).
+fn user_text_heuristic(text: &str) -> Decision {
+    let lower = text.to_lowercase();
+    if lower.contains("out of stock") {
+        return Decision::OfferAlternative;
+    }
+    if lower.contains("backorder") {
+        return Decision::FulfillWithDisclosure;
+    }
+    let numbers: Vec<f64> = lower
+        .split(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .filter_map(|w| w.trim_matches('.').parse().ok())
+        .collect();
+    if let [.., value, limit] = numbers.as_slice() {
+        if value > limit {
+            return Decision::Decline;
+        }
+        if *value >= 0.8 * limit {
+            return Decision::FulfillWithDisclosure;
+        }
+    }
+    Decision::Fulfill
+}
+
+#[test]
+fn reading_only_the_users_words_does_not_name_the_decision() {
+    for seed in SEEDS {
+        let set = generated(seed);
+        let mut user_only = 0;
+        let mut domain_aware = 0;
+        let mut from_environment = 0;
+        for g in set {
+            let decision = g.golden.final_outcome.decision;
+            let text = user_turns(&g.conversation).join(" ");
+            user_only += usize::from(user_text_heuristic(&text) == decision);
+            domain_aware += usize::from(domain_aware_heuristic(g) == decision);
+            from_environment +=
+                usize::from(recompute(&g.conversation).map(|b| b.decision) == Ok(decision));
+        }
+        let share = user_only as f64 / set.len() as f64;
+        let aware = domain_aware as f64 / set.len() as f64;
+        eprintln!(
+            "seed {seed}: user-text heuristic {:.1}%, with typical limits {:.1}%, environment + user_facts {:.1}%",
+            100.0 * share,
+            100.0 * aware,
+            100.0 * from_environment as f64 / set.len() as f64
+        );
+        assert!(
+            share <= 0.60,
+            "seed {seed}: the user's words name {share:.3}"
+        );
+        assert!(aware <= 0.60, "seed {seed}: typical limits name {aware:.3}");
+        assert_eq!(from_environment, set.len(), "seed {seed}");
+    }
+}
+
+#[test]
+fn corrections_record_the_fact_and_often_flip_the_decision() {
+    for seed in SEEDS {
+        let mut corrections = 0;
+        let mut flipped = 0;
+        let mut fields = BTreeSet::new();
+        for g in generated(seed) {
+            let c = &g.conversation;
+            if c.behavior != Behavior::UserCorrections {
+                continue;
+            }
+            let facts = c.user_facts.as_ref().unwrap();
+            let corrected = facts.corrected.as_ref().expect("corrected is recorded");
+            fields.insert(format!("{:?}", corrected.field));
+            let first = uncorrected(facts).unwrap();
+            let before = recompute_with(c, &first).unwrap().decision;
+            corrections += 1;
+            flipped += usize::from(before != g.golden.final_outcome.decision);
+        }
+        let rate = flipped as f64 / corrections as f64;
+        eprintln!(
+            "seed {seed}: {flipped} of {corrections} corrections flip the decision ({:.1}%)",
+            100.0 * rate
+        );
+        assert!(rate >= 0.40, "seed {seed}: flip rate {rate:.3}");
+        assert_eq!(fields.len(), 4, "every field gets corrected: {fields:?}");
+    }
+}
+
+#[test]
+fn every_domain_uses_at_least_24_catalogue_items() {
+    for seed in SEEDS {
+        let mut items: BTreeMap<Domain, BTreeSet<String>> = BTreeMap::new();
+        for g in generated(seed) {
+            let c = &g.conversation;
+            items
+                .entry(c.domain)
+                .or_default()
+                .insert(c.user_facts.as_ref().unwrap().item_id.clone());
+        }
+        for (domain, set) in &items {
+            assert!(
+                set.len() >= 24,
+                "seed {seed}: {domain} uses {} items",
+                set.len()
+            );
+        }
+        let least = items.values().map(BTreeSet::len).min().unwrap();
+        eprintln!("seed {seed}: at least {least} distinct requested items per domain");
+    }
+}
+
+/// Sentences of a user turn: split after `.`, `!` or `?` and at line ends;
+/// the numbers of a numbered list are not sentences.
+fn sentences(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut current = String::new();
+    let unnumbered: Vec<&str> = text
+        .lines()
+        .map(|line| {
+            line.split_once(". ")
+                .filter(|(n, _)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+                .map_or(line, |(_, rest)| rest)
+        })
+        .collect();
+    let chars: Vec<char> = unnumbered.join("\n").chars().collect();
+    for (i, &ch) in chars.iter().enumerate() {
+        if ch == '\n' {
+            out.push(std::mem::take(&mut current));
+            continue;
+        }
+        current.push(ch);
+        let end = matches!(ch, '.' | '!' | '?')
+            && chars.get(i + 1).is_none_or(|n| *n == ' ' || *n == '\n');
+        if end {
+            out.push(std::mem::take(&mut current));
+        }
+    }
+    out.push(current);
+    out.into_iter()
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+#[test]
+fn wording_varies_first_messages_are_distinct_and_no_sentence_dominates() {
+    for seed in SEEDS {
+        let set = generated(seed);
+        let firsts: BTreeSet<&str> = set.iter().map(|g| user_turns(&g.conversation)[0]).collect();
+        let distinct = firsts.len() as f64 / set.len() as f64;
+        let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+        for g in set {
+            let mut seen = BTreeSet::new();
+            for turn in user_turns(&g.conversation) {
+                seen.extend(sentences(turn));
+            }
+            for sentence in seen {
+                *counts.entry(sentence).or_default() += 1;
+            }
+        }
+        let (top, count) = counts.iter().max_by_key(|(_, n)| **n).unwrap();
+        let share = *count as f64 / set.len() as f64;
+        eprintln!(
+            "seed {seed}: {:.1}% distinct first messages; most frequent user sentence in {:.2}%: {top:?}",
+            100.0 * distinct,
+            100.0 * share
+        );
+        assert!(
+            distinct >= 0.70,
+            "seed {seed}: {distinct:.3} distinct first messages"
+        );
+        assert!(
+            share <= 0.03,
+            "seed {seed}: {top:?} in {share:.4} of conversations"
+        );
+    }
+}
+
+#[test]
+fn traps_sit_in_varied_places_and_demand_what_the_golden_forbids() {
+    let mut places = BTreeSet::new();
+    let mut demands = BTreeSet::new();
+    for g in generated(42) {
+        let Some(trap) = &g.golden.trap else { continue };
+        let users = user_turns(&g.conversation);
+        let place = if trap.turn > 0 {
+            "own turn"
+        } else {
+            let text = users[0];
+            let sentences = sentences(text);
+            let first = &sentences[0];
+            if text.starts_with(first.as_str())
+                && g.conversation.turns.len() == 1
+                && first.contains(['[', '<'])
+            {
+                "start"
+            } else {
+                "in the message"
+            }
+        };
+        places.insert(place);
+        demands.insert(
+            serde_json::to_value(&trap.demands).unwrap()["type"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
+    }
+    assert!(places.len() >= 2, "{places:?}");
+    assert_eq!(demands.len(), 3, "{demands:?}");
+}
+
+#[test]
+fn the_same_seed_gives_the_same_bytes_and_variants_differ() {
+    let scenarios = &kept(42)[..200];
+    let json = |variant: u32| {
+        let all: Vec<Generated> = scenarios
+            .iter()
+            .map(|s| generate_variant(s, 42, variant, &pair_dataset_id(s)))
+            .collect();
+        serde_json::to_string(
+            &all.iter()
+                .map(|g| (&g.conversation, &g.golden))
+                .collect::<Vec<_>>(),
+        )
+        .unwrap()
+    };
+    assert_eq!(json(0), json(0));
+    let base: Vec<&Generated> = generated(42)[..200].iter().collect();
+    let again: Vec<Generated> = scenarios
+        .iter()
+        .map(|s| generate(s, 42, &pair_dataset_id(s)))
+        .collect();
+    assert!(base.iter().zip(&again).all(|(a, b)| *a == b));
+    assert_ne!(json(0), json(1));
+}
+
+#[test]
+fn the_fixtures_hold_three_times_the_schema_2_user_phrasings() {
+    use coverage::taxonomy::FIXTURES;
+    // Schema 2 had 156 user phrasings (clauses, corrections, traps,
+    // requirements, and per domain requests, openings and policy wording).
+    let user = &FIXTURES.user;
+    let lists = user.price.iter().chain(user.brand.iter());
+    let shared: usize = lists.map(|l| l.len()).sum::<usize>()
+        + user.single.len()
+        + user.several.len()
+        + user.closing.len()
+        + user.requirements.len()
+        + user.policy_requirements.len();
+    let c = &FIXTURES.corrections;
+    let corrections = c.budget.len() + c.brand.len() + c.policy_value.len() + c.item.len();
+    let traps: usize = FIXTURES
+        .traps
+        .iter()
+        .map(|t| t.price.len() + t.limit.len() + t.offer.len())
+        .sum();
+    let domains: usize = FIXTURES
+        .domains
+        .iter()
+        .map(|d| d.requests.len() + d.openings.len() + d.policy.phrasings.len())
+        .sum();
+    let total = shared + corrections + traps + domains;
+    assert!(total >= 3 * 156, "{total} user phrasings");
+    for domain in FIXTURES.domains.iter() {
+        let items = domain.items.len();
+        assert!(items >= 24, "{} has {items} items", domain.policy.id);
+    }
+}
+
+#[test]
+fn the_schema_docs_show_one_current_example_per_behavior() {
+    let docs = std::fs::read_to_string(crate::support::root().join("docs/schemas.md")).unwrap();
+    let mut behaviors = BTreeSet::new();
+    for block in docs.split("<!-- example: ").skip(1) {
+        let (id, rest) = block.split_once(" -->").unwrap();
+        let json = rest
+            .split_once("```json\n")
+            .and_then(|(_, after)| after.split_once("\n```"))
+            .map(|(json, _)| json)
+            .unwrap();
+        let shown: serde_json::Value = serde_json::from_str(json).unwrap();
+        let scenario: Scenario = id.parse().unwrap();
+        let g = generate(&scenario, 42, &pair_dataset_id(&scenario));
+        let expected = serde_json::json!({"conversation": g.conversation, "golden": g.golden});
+        assert!(
+            shown == expected,
+            "docs/schemas.md shows a stale {id}; refresh it with `coverage show {id} --json`"
+        );
+        behaviors.insert(scenario.behavior);
+    }
+    assert_eq!(behaviors.len(), Behavior::ALL.len(), "{behaviors:?}");
+}
+
+/// A stronger user-only script: it also knows each domain's typical policy
+/// limit (the middle one of `docs/domains.md`) and the user's value, but not
+/// this store's limit, and it cannot see stock.
+fn domain_aware_heuristic(g: &Generated) -> Decision {
+    let c = &g.conversation;
+    let facts = c.user_facts.as_ref().unwrap();
+    let documented = coverage::taxonomy::FIXTURES.domains[c.domain.index()]
+        .policy
+        .limits[1];
+    let value = facts.policy_value;
+    if value > documented {
+        return match c.domain {
+            Domain::TrustSafetyFraud | Domain::CustomerSupportEscalations => Decision::Escalate,
+            _ => Decision::Decline,
+        };
+    }
+    if value >= 0.8 * documented {
+        return Decision::FulfillWithDisclosure;
+    }
+    Decision::Fulfill
+}
+
+#[test]
+fn bins_follow_spec_section_3_at_their_edges() {
+    use coverage_core::{availability_bin, policy_bin, price_bin, value_range};
+    // Price: low 0 < s <= 10%, medium 10% < s < 30%, high s >= 30%.
+    assert_eq!(price_bin(0.0), None);
+    assert_eq!(price_bin(0.10), Some(0));
+    assert_eq!(price_bin(0.1001), Some(1));
+    assert_eq!(price_bin(0.2999), Some(1));
+    assert_eq!(price_bin(0.30), Some(2));
+    // Availability: 10+ in stock, 1-9 low, 0 with restock backorder, 0 out.
+    assert_eq!(availability_bin(10, None), 0);
+    assert_eq!(availability_bin(9, None), 1);
+    assert_eq!(availability_bin(1, None), 1);
+    assert_eq!(availability_bin(0, Some(3)), 2);
+    assert_eq!(availability_bin(0, None), 3);
+    // Policy: within v < 0.8 L, near 0.8 L <= v <= L, out v > L.
+    assert_eq!(policy_bin(23.0, 30.0), 0);
+    assert_eq!(policy_bin(24.0, 30.0), 1);
+    assert_eq!(policy_bin(30.0, 30.0), 1);
+    assert_eq!(policy_bin(31.0, 30.0), 2);
+    // Whole values drawn from percents of the limit stay inside the bin.
+    assert_eq!(value_range(5.0, [10.0, 75.0], 0), Some([1, 3]));
+    assert_eq!(value_range(5.0, [80.0, 100.0], 1), Some([4, 5]));
+    assert_eq!(value_range(5.0, [120.0, 250.0], 2), Some([6, 12]));
+    assert_eq!(value_range(4.0, [80.0, 82.0], 1), None);
+}
+
+#[test]
+fn validate_can_check_a_pair_of_documents_and_names_the_rule() {
+    use coverage::assemble::{INITIAL_VERSION, assemble};
+    use coverage::generate::content::check_documents;
+    let selection = Selection::new([Domain::ReturnsRefundsExchanges], []);
+    let (dataset, golden) = assemble(
+        "commerce.returns_refunds_exchanges.combined",
+        Coverage::evaluate(42).kept(&selection),
+        42,
+        INITIAL_VERSION,
+    );
+    let dataset = serde_json::to_value(&dataset).unwrap();
+    let mut golden = serde_json::to_value(&golden).unwrap();
+    assert_eq!(check_documents(&dataset, &golden), vec![]);
+    golden["entries"][5]["policy_flags"]["requires_disclosure"] = serde_json::json!(
+        !golden["entries"][5]["policy_flags"]["requires_disclosure"]
+            .as_bool()
+            .unwrap()
+    );
+    golden["entries"][9]["expected_action"]["item_ids"] = serde_json::json!(["no-such-item"]);
+    let problems = check_documents(&dataset, &golden);
+    assert!(
+        problems
+            .iter()
+            .any(|(at, m)| at == "/entries/5" && m.starts_with("[flags] requires_disclosure")),
+        "{problems:?}"
+    );
+    assert!(
+        problems
+            .iter()
+            .any(|(at, m)| at == "/entries/9" && m.starts_with("[cited-items]")),
+        "{problems:?}"
+    );
+}
