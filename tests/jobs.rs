@@ -441,3 +441,42 @@ fn jsonl_files_hold_only_items_and_a_lost_sidecar_is_finished_by_resume() {
     job::run(&resume, &CancelToken::new(), &mut |_| {}).unwrap();
     assert!(tree(&out) == clean, "resume did not restore the same bytes");
 }
+
+#[test]
+fn validate_checks_each_schema_3_entry_against_its_conversation() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("tree");
+    job::run(&spec(&out, small(42)), &CancelToken::new(), &mut |_| {}).unwrap();
+    let path = out.join("commerce/cart_management/happy_path.golden.json");
+    let mut golden: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    // A golden that flags no disclosure where its constraints demand one,
+    // its content hash made to match so only the content rules can tell.
+    let entries = golden["entries"].as_array_mut().unwrap();
+    let (at, entry) = entries
+        .iter_mut()
+        .enumerate()
+        .find(|(_, e)| e["policy_flags"]["requires_disclosure"] == true)
+        .unwrap();
+    entry["policy_flags"]["requires_disclosure"] = false.into();
+    let mut hasher = coverage::job::LineHasher::default();
+    for entry in golden["entries"].as_array().unwrap() {
+        hasher.add(&entry.to_string());
+    }
+    golden["metadata"]["content_hash"] = hasher.finish().into();
+    std::fs::write(&path, serde_json::to_string_pretty(&golden).unwrap()).unwrap();
+
+    let report = validate_paths(std::slice::from_ref(&out), Options::default()).unwrap();
+    let found: Vec<_> = report
+        .problems
+        .iter()
+        .filter(|p| p.file.ends_with("happy_path.golden.json"))
+        .collect();
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0].pointer, format!("/entries/{at}"));
+    assert!(
+        found[0].message.starts_with("[flags]"),
+        "{}",
+        found[0].message
+    );
+}
