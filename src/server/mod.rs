@@ -71,12 +71,11 @@ pub fn state(config: &ServerConfig) -> Result<Arc<AppState>, ServeError> {
     };
     std::fs::create_dir_all(&config.root).map_err(root_error)?;
     let root = std::fs::canonicalize(&config.root).map_err(root_error)?;
-    Ok(Arc::new(AppState {
+    Ok(Arc::new(AppState::new(
         root,
-        token: config.token.clone(),
-        concurrency: config.concurrency.max(1),
-        jobs: Default::default(),
-    }))
+        config.token.clone(),
+        config.concurrency.max(1),
+    )))
 }
 
 /// Serves until `shutdown` resolves; then stops accepting, cancels running

@@ -10,8 +10,9 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
 use utoipa::ToSchema;
 
-use super::error::Problem;
+use super::error::{ApiError, Problem};
 use crate::contract::report::RunReport;
+use crate::coverage::Coverage;
 use crate::job::{CancelToken, Event};
 
 /// How many finished jobs the server remembers.
@@ -24,6 +25,54 @@ pub struct AppState {
     /// Worker threads per generation job.
     pub concurrency: usize,
     pub jobs: Jobs,
+    /// The rule engine's answer for the seeds asked for last: a page
+    /// polling dry runs asks the same one again and again.
+    pub coverages: Mutex<VecDeque<(u64, Arc<Coverage>)>>,
+}
+
+/// How many seeds' coverages the server keeps.
+const CACHED_SEEDS: usize = 4;
+
+impl AppState {
+    pub fn new(root: PathBuf, token: Option<String>, concurrency: usize) -> Self {
+        Self {
+            root,
+            token,
+            concurrency,
+            jobs: Jobs::default(),
+            coverages: Mutex::default(),
+        }
+    }
+
+    /// The coverage of `seed`, evaluated once and kept for the next asks.
+    pub async fn coverage(&self, seed: u64) -> Result<Arc<Coverage>, ApiError> {
+        let cached = |this: &Self| {
+            let cache = this.coverages.lock().unwrap_or_else(|p| p.into_inner());
+            cache
+                .iter()
+                .find(|(s, _)| *s == seed)
+                .map(|(_, c)| c.clone())
+        };
+        if let Some(coverage) = cached(self) {
+            return Ok(coverage);
+        }
+        let coverage = tokio::task::spawn_blocking(move || Arc::new(Coverage::evaluate(seed)))
+            .await
+            .map_err(|e| {
+                ApiError::new(
+                    axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                    format!("a worker failed: {e}"),
+                )
+            })?;
+        let mut cache = self.coverages.lock().unwrap_or_else(|p| p.into_inner());
+        if !cache.iter().any(|(s, _)| *s == seed) {
+            cache.push_back((seed, coverage.clone()));
+            if cache.len() > CACHED_SEEDS {
+                cache.pop_front();
+            }
+        }
+        Ok(coverage)
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

@@ -156,7 +156,8 @@ async fn respond(state: Arc<AppState>, request: Generate) -> Result<Response, Ap
     })?;
     match request.mode {
         Mode::DryRun => {
-            let dry = blocking(move || dry_run(&request, &out)).await?;
+            let coverage = state.coverage(request.seed).await?;
+            let dry = blocking(move || dry_run(&coverage, &request, &out)).await?;
             Ok(Json(dry).into_response())
         }
         Mode::Save { overwrite } => save(state, request, out, overwrite).await,
@@ -184,9 +185,8 @@ async fn blocking<T: Send + 'static>(
     })
 }
 
-fn dry_run(request: &Generate, out: &Path) -> DryRun {
-    let coverage = Coverage::evaluate(request.seed);
-    let manifest = Manifest::build(&coverage, &request.selection);
+fn dry_run(coverage: &Coverage, request: &Generate, out: &Path) -> DryRun {
+    let manifest = Manifest::build(coverage, &request.selection);
     let files = job::plan(&request.selection, &request.layouts)
         .into_iter()
         .map(|file| {
@@ -195,7 +195,14 @@ fn dry_run(request: &Generate, out: &Path) -> DryRun {
             let exists = out.join(&path).symlink_metadata().is_ok()
                 || out.join(&golden_path).symlink_metadata().is_ok();
             PlannedFile {
-                conversations: file.scenarios(&coverage, &request.selection).count(),
+                // From the pairs' counts: no second pass over the grid.
+                conversations: manifest
+                    .pairs
+                    .iter()
+                    .filter(|p| file.domain.is_none_or(|d| d == p.domain))
+                    .filter(|p| file.behavior.is_none_or(|b| b == p.behavior))
+                    .map(|p| p.kept)
+                    .sum(),
                 path: path.display().to_string(),
                 golden_path: golden_path.display().to_string(),
                 dataset_id: file.dataset_id,

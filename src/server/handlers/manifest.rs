@@ -2,14 +2,17 @@
 //! excluded, as `coverage manifest --json` prints it.
 
 use axum::Json;
-use axum::extract::RawQuery;
+use std::sync::Arc;
+
+use axum::extract::{RawQuery, State};
 
 use super::{query_pairs, seed_param};
+use crate::Selection;
 use crate::contract::manifest::Manifest;
 use crate::server::error::{ApiError, Problem};
 use crate::server::request::ids;
+use crate::server::state::AppState;
 use crate::taxonomy::{Behavior, Domain};
-use crate::{Coverage, Selection};
 
 /// The manifest of a selection.
 #[utoipa::path(
@@ -26,7 +29,10 @@ use crate::{Coverage, Selection};
         (status = 422, body = Problem, content_type = "application/problem+json"),
     )
 )]
-pub async fn manifest(RawQuery(query): RawQuery) -> Result<Json<Manifest>, ApiError> {
+pub async fn manifest(
+    State(state): State<Arc<AppState>>,
+    RawQuery(query): RawQuery,
+) -> Result<Json<Manifest>, ApiError> {
     let params = query_pairs(query.as_deref(), &["seed", "domains", "behaviors"])?;
     let seed = seed_param(&params)?;
     let domains: Vec<Domain> = ids(
@@ -37,13 +43,10 @@ pub async fn manifest(RawQuery(query): RawQuery) -> Result<Json<Manifest>, ApiEr
         "behaviors",
         params.get("behaviors").cloned().unwrap_or_default(),
     )?;
-    let manifest = tokio::task::spawn_blocking(move || {
-        Manifest::build(
-            &Coverage::evaluate(seed),
-            &Selection::new(domains, behaviors),
-        )
-    })
-    .await
-    .map_err(|e| ApiError::new(axum::http::StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+    let coverage = state.coverage(seed).await?;
+    let selection = Selection::new(domains, behaviors);
+    let manifest = tokio::task::spawn_blocking(move || Manifest::build(&coverage, &selection))
+        .await
+        .map_err(|e| ApiError::new(axum::http::StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
     Ok(Json(manifest))
 }

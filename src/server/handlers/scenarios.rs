@@ -2,14 +2,16 @@
 //! entry, as `coverage show --json` prints them.
 
 use axum::Json;
-use axum::extract::{Path, RawQuery};
+use std::sync::Arc;
+
+use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use serde_json::Value;
 
 use super::{query_pairs, seed_param};
-use crate::Coverage;
 use crate::generate::{generate, pair_dataset_id};
 use crate::server::error::{ApiError, Problem};
+use crate::server::state::AppState;
 use crate::taxonomy::Scenario;
 
 /// A kept scenario's conversation and golden entry.
@@ -28,6 +30,7 @@ use crate::taxonomy::Scenario;
     )
 )]
 pub async fn scenario(
+    State(state): State<Arc<AppState>>,
     Path(id): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Result<Json<Value>, ApiError> {
@@ -42,8 +45,9 @@ pub async fn scenario(
             Some("domain.behavior.price.brand.availability.policy, each a taxonomy id".into());
         error
     })?;
+    let coverage = state.coverage(seed).await?;
     let shown = tokio::task::spawn_blocking(move || {
-        if let Some(rule) = Coverage::evaluate(seed).fate(&scenario) {
+        if let Some(rule) = coverage.fate(&scenario) {
             let mut error = ApiError::not_found(format!(
                 "scenario '{scenario}' is excluded by rule '{}' (seed {seed}): {}",
                 rule.id, rule.rationale
