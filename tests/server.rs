@@ -680,3 +680,28 @@ fn cancelling_a_job_leaves_only_complete_files_and_shutdown_cancels_the_rest() {
         assert_eq!(temps, 0, "{dir} holds temporary files");
     }
 }
+
+#[test]
+fn combined_and_split_saves_write_their_layouts_only() {
+    let root = tempfile::tempdir().unwrap();
+    let server = Running::start(root.path(), None);
+    for (combined, expected) in [(true, vec!["combined", "global"]), (false, vec!["split"])] {
+        let out = format!("layout-{combined}");
+        let body = json!({"domains": ["cart_management"], "behaviors": ["happy_path", "ambiguous"], "combined": combined, "out": out});
+        let (status, job) = server.request("POST", "/coverage/generate", Some(body));
+        assert_eq!(status, 202, "{job}");
+        let done = server.wait(job["id"].as_str().unwrap());
+        let mut layouts: Vec<&str> = done["report"]["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["layout"].as_str().unwrap())
+            .collect();
+        layouts.dedup();
+        assert_eq!(layouts, expected, "{done}");
+        let files = tree(&root.path().join(&out)).len();
+        // Each pair a dataset and a golden, plus the manifest.
+        let pairs = done["report"]["files"].as_array().unwrap().len();
+        assert_eq!(files, 2 * pairs + 1);
+    }
+}
