@@ -42,11 +42,18 @@ pub fn assemble(
     let hashes = Hashes {
         dataset: dataset_hash.finish(),
         golden: golden_hash.finish(),
-        scenarios: scenarios_hash(&scenarios),
+        scenarios: scenarios_hash(&scenarios, 1),
     };
     let dataset = Dataset {
         schema_version: SCHEMA_VERSION,
-        metadata: dataset_metadata(dataset_id, &scenarios, seed, &hashes, &versioning),
+        metadata: dataset_metadata(
+            dataset_id,
+            &scenarios,
+            scenarios.len(),
+            seed,
+            &hashes,
+            &versioning,
+        ),
         conversations,
     };
     let golden = Golden {

@@ -23,6 +23,8 @@ fn spec(out: &Path, generate: GenerateSpec) -> JobSpec {
         policy: WritePolicy::Refuse,
         dry_run: false,
         concurrency: 2,
+        batch_size: job::DEFAULT_BATCH,
+        guardrails: Default::default(),
     }
 }
 
@@ -37,6 +39,7 @@ fn small(seed: u64) -> GenerateSpec {
         layouts: Layout::ALL.to_vec(),
         format: coverage::job::Format::Json,
         shard: None,
+        variants: 1,
     }
 }
 

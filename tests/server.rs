@@ -23,6 +23,7 @@ fn config(root: &Path, token: Option<&str>) -> ServerConfig {
         root: root.to_owned(),
         token: token.map(str::to_owned),
         concurrency: 2,
+        max_conversations: server::DEFAULT_MAX_CONVERSATIONS,
     }
 }
 

@@ -21,6 +21,8 @@ mod generation;
 mod rebuild;
 // `coverage serve`: handlers, and a real server on 127.0.0.1.
 mod server;
+// Large runs: variants, batches, guardrails, metrics, flat memory.
+mod scale;
 // Scenario ids: stable across runs, seeds, reorders and appends.
 mod scenario_ids;
 // Shared helpers: paths and taxonomy loading.

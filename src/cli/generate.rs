@@ -11,8 +11,8 @@ use comfy_table::{Cell, CellAlignment, Table, presets};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use coverage::job::{
-    self, CancelToken, Event, FileStatus, Format, GenerateSpec, JobError, JobSpec, Layout,
-    RunReport, Shard, Work, WritePolicy,
+    self, CancelToken, Event, FileStatus, Format, GenerateSpec, Guardrails, JobError, JobSpec,
+    Layout, RunReport, Shard, Work, WritePolicy,
 };
 use coverage::taxonomy::{Behavior, Domain};
 use coverage::{DEFAULT_SEED, Selection};
@@ -52,11 +52,30 @@ pub struct GenerateArgs {
     /// Write only shard K of N (1 ≤ K ≤ N); combine shards with `coverage merge`.
     #[arg(long, value_name = "K/N")]
     shard: Option<Shard>,
+    /// Conversations per kept scenario, each a distinct draw of items,
+    /// values and wording; ids become `<scenario id>#<k>` when N > 1.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    variants: u32,
+    /// Conversations per work unit handed to a worker; any value gives the
+    /// same bytes. Memory grows with batch size × workers.
+    #[arg(long, value_name = "N", default_value_t = coverage::job::DEFAULT_BATCH, value_parser = clap::value_parser!(u32).range(1..=1_000_000).map(|n| n as usize))]
+    batch_size: usize,
 }
 
-/// The flags that say what to do about existing files, and how to report.
+/// The flags that say what to do about existing files, how big a run may
+/// be, and how to report.
 #[derive(Debug, Args)]
 struct WriteArgs {
+    /// Refuse before writing when the run would exceed this many conversations.
+    #[arg(long, value_name = "N")]
+    max_conversations: Option<usize>,
+    /// Refuse before writing when the memory estimate exceeds SIZE (e.g.
+    /// 512MB, 2GiB). Default: half the machine's memory.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    max_memory: Option<u64>,
+    /// Append JSON lines of metrics (per batch, per file, a summary) to FILE.
+    #[arg(long, value_name = "FILE")]
+    metrics: Option<PathBuf>,
     /// Replace existing files (a changed dataset gets a new version).
     #[arg(long, conflicts_with = "resume")]
     overwrite: bool,
@@ -72,6 +91,14 @@ struct WriteArgs {
 }
 
 impl WriteArgs {
+    fn guardrails(&self) -> Guardrails {
+        let default = Guardrails::half_of_memory();
+        Guardrails {
+            max_conversations: self.max_conversations,
+            max_memory: self.max_memory.or(default.max_memory),
+        }
+    }
+
     fn policy(&self) -> WritePolicy {
         match (self.overwrite, self.resume) {
             (true, _) => WritePolicy::Overwrite,
@@ -79,6 +106,31 @@ impl WriteArgs {
             _ => WritePolicy::Refuse,
         }
     }
+}
+
+/// `512MB`, `2GiB`, `1000000`: bytes, with an optional unit.
+fn parse_size(text: &str) -> Result<u64, String> {
+    let invalid = || {
+        format!(
+            "invalid size '{text}': expected a number with an optional unit B, KB, MB, GB, KiB, MiB or GiB, e.g. 512MB"
+        )
+    };
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: u64 = number.parse().map_err(|_| invalid())?;
+    let factor: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "kb" => 1_000,
+        "mb" => 1_000_000,
+        "gb" => 1_000_000_000,
+        "kib" => 1 << 10,
+        "mib" => 1 << 20,
+        "gib" => 1 << 30,
+        _ => return Err(invalid()),
+    };
+    number.checked_mul(factor).ok_or_else(invalid)
 }
 
 fn format_parser() -> impl TypedValueParser<Value = Format> {
@@ -111,12 +163,15 @@ impl GenerateArgs {
                 layouts,
                 format: self.format,
                 shard: self.shard,
+                variants: self.variants,
             }),
             policy: self.write.policy(),
             dry_run: self.write.dry_run,
             concurrency,
+            batch_size: self.batch_size,
+            guardrails: self.write.guardrails(),
         };
-        run_job(&spec, out, self.write.json)
+        run_job(&spec, out, &self.write)
     }
 }
 
@@ -143,22 +198,42 @@ impl MergeArgs {
             policy: self.write.policy(),
             dry_run: self.write.dry_run,
             concurrency: 1,
+            batch_size: coverage::job::DEFAULT_BATCH,
+            guardrails: self.write.guardrails(),
         };
-        run_job(&spec, out, self.write.json)
+        run_job(&spec, out, &self.write)
     }
 }
 
 /// Runs the job with a progress bar, Ctrl-C and SIGTERM cancelling it.
-fn run_job(spec: &JobSpec, out: &mut dyn Write, json: bool) -> anyhow::Result<()> {
+fn run_job(spec: &JobSpec, out: &mut dyn Write, args: &WriteArgs) -> anyhow::Result<()> {
     let cancel = CancelToken::new();
     let on_signal = cancel.clone();
     // Only this process's one job listens; the handler just asks it to stop.
     let _ = ctrlc::set_handler(move || on_signal.cancel());
-    let progress = Progress::new(json);
-    let result = job::run(spec, &cancel, &mut |event| progress.on(&event));
+    let mut metrics = match &args.metrics {
+        Some(path) => Some(super::metrics::Metrics::open(path).map_err(|e| {
+            super::UsageError(format!(
+                "cannot append metrics to '{}': {e}",
+                path.display()
+            ))
+        })?),
+        None => None,
+    };
+    let progress = Progress::new(args.json);
+    // Two listeners of one event stream: the bar and the metrics file.
+    let result = job::run(spec, &cancel, &mut |event| {
+        progress.on(&event);
+        if let Some(metrics) = metrics.as_mut() {
+            metrics.on(&event);
+        }
+    });
     progress.finish();
+    if let Some(metrics) = metrics {
+        metrics.finish()?;
+    }
     match result {
-        Ok(report) => print_report(out, &report, json),
+        Ok(report) => print_report(out, &report, args.json),
         Err(error) => Err(job_error(error)),
     }
 }

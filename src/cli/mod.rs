@@ -4,6 +4,7 @@
 
 mod generate;
 mod manifest;
+mod metrics;
 mod serve;
 mod show;
 mod validate;

@@ -28,6 +28,9 @@ pub struct ServeArgs {
     /// Worker threads per generation job. Default: all cores.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
     concurrency: Option<u16>,
+    /// The most conversations one request may generate (variants included).
+    #[arg(long, value_name = "N", default_value_t = server::DEFAULT_MAX_CONVERSATIONS)]
+    max_conversations: usize,
 }
 
 impl ServeArgs {
@@ -47,6 +50,7 @@ impl ServeArgs {
                 .concurrency
                 .map(usize::from)
                 .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from)),
+            max_conversations: self.max_conversations,
         };
         let runtime = tokio::runtime::Runtime::new()?;
         let result = runtime.block_on(server::serve(config, server::signal(), |addr| {

@@ -32,6 +32,8 @@ pub enum Event {
         status: FileStatus,
         content_hash: String,
         golden_hash: String,
+        /// Bytes of the pair's files on disk (0 in a dry run).
+        bytes: u64,
     },
     /// The job finished; nothing follows.
     Finished { report: Box<RunReport> },

@@ -26,6 +26,18 @@ pub struct Manifest {
     pub scenarios: Vec<ScenarioEntry>,
     /// Excluded scenarios, in YAML order, each with the rule that removed it.
     pub excluded: Vec<ExcludedEntry>,
+    /// Conversations per kept scenario in the run this manifest describes
+    /// (absent: 1); each pair's conversations are its kept × variants.
+    #[serde(default = "one", skip_serializing_if = "is_one")]
+    pub variants: u32,
+}
+
+fn one() -> u32 {
+    1
+}
+
+fn is_one(n: &u32) -> bool {
+    *n == 1
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -156,7 +168,14 @@ impl Manifest {
             pairs,
             scenarios,
             excluded,
+            variants: 1,
         }
+    }
+
+    /// The same manifest for a run of `variants` conversations per scenario.
+    pub fn with_variants(mut self, variants: u32) -> Self {
+        self.variants = variants;
+        self
     }
 
     /// The manifest's file, as `coverage manifest --json` prints it and a

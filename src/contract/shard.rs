@@ -17,6 +17,9 @@ pub struct ShardManifest {
     pub layouts: Vec<Layout>,
     pub domains: Vec<Domain>,
     pub behaviors: Vec<Behavior>,
+    /// Conversations per scenario (1 when absent).
+    #[serde(default = "one", skip_serializing_if = "is_one")]
+    pub variants: u32,
     pub parts: Vec<PartRecord>,
 }
 
@@ -26,4 +29,12 @@ pub struct PartRecord {
     pub lines: usize,
     pub dataset_hash: String,
     pub golden_hash: String,
+}
+
+fn one() -> u32 {
+    1
+}
+
+fn is_one(n: &u32) -> bool {
+    *n == 1
 }

@@ -40,6 +40,35 @@ pub fn generate(scenario: &Scenario, seed: u64, dataset_id: &str) -> Generated {
     generate_variant(scenario, seed, 0, dataset_id)
 }
 
+/// The id of variant `variant` of `scenario` in a run of `variants` per
+/// scenario: the scenario id alone for one variant, else `<id>#<variant>`.
+pub fn conversation_id(scenario: &Scenario, variant: u32, variants: u32) -> String {
+    match variants {
+        1 => scenario.id(),
+        _ => format!("{}#{variant}", scenario.id()),
+    }
+}
+
+/// Variant `variant` of `scenario` as a run of `variants` per scenario
+/// writes it: [`generate_variant`], with the conversation id numbered when
+/// there is more than one. Variant k is the same whatever `variants` is,
+/// but for that id.
+pub fn generate_in_run(
+    scenario: &Scenario,
+    seed: u64,
+    variant: u32,
+    variants: u32,
+    dataset_id: &str,
+) -> Generated {
+    let mut generated = generate_variant(scenario, seed, variant, dataset_id);
+    if variants > 1 {
+        let id = conversation_id(scenario, variant, variants);
+        generated.conversation.id.clone_from(&id);
+        generated.golden.conversation_id = id;
+    }
+    generated
+}
+
 /// Like [`generate`], for another draw of the same scenario: `variant`
 /// changes the items, values and wording, never the scenario's bins.
 pub fn generate_variant(

@@ -30,6 +30,22 @@ pub enum JobError {
     /// run, or one of them is damaged.
     #[error("{0}")]
     Shards(#[from] ShardError),
+    /// The plan holds more conversations than the job may write.
+    #[error(
+        "the run would write {planned} conversations, over the limit of {limit}; nothing was written"
+    )]
+    TooManyConversations { planned: usize, limit: usize },
+    /// The memory estimate is over the limit.
+    #[error("the run is estimated to need {} of memory, over the limit of {}; nothing was written", super::guard::megabytes(*.estimate), super::guard::megabytes(*.limit))]
+    OverMemory { estimate: u64, limit: u64 },
+    /// The disk under the output directory has less room than the run needs.
+    #[error("the run needs about {} under '{}' ({} of output and a spilled copy while writing) but {} are free; nothing was written", super::guard::megabytes(*.needed), .dir.display(), super::guard::megabytes(*.output), super::guard::megabytes(*.free))]
+    OverDisk {
+        dir: PathBuf,
+        needed: u64,
+        output: u64,
+        free: u64,
+    },
     /// The job's cancellation handle was triggered; every file written so
     /// far is complete and no temporary file is left.
     #[error("cancelled; files written so far are complete")]

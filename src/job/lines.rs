@@ -5,42 +5,72 @@
 use sha2::{Digest, Sha256};
 
 use super::{CancelToken, JobError};
-use crate::generate::generate;
+use crate::generate::generate_in_run;
 use crate::taxonomy::Scenario;
 
-/// Conversations each worker renders per round.
-const CHUNK: usize = 128;
+/// Conversations per work unit when the caller does not say: large enough
+/// that handing units to workers costs nothing measurable, small enough
+/// that memory (batch × workers lines) stays a few megabytes.
+pub const DEFAULT_BATCH: usize = 256;
 
-/// The dataset line and golden line of one scenario.
+/// The dataset line and golden line of one conversation.
 pub type LinePair = (String, String);
 
-/// Renders the lines of `scenarios` for `dataset_id` and hands them to
-/// `sink` in scenario order, `concurrency` workers at a time, stopping
-/// between rounds when `cancel` is triggered.
+/// What to render: every scenario `variants` times, scenario by scenario.
+pub struct Units<'a> {
+    pub scenarios: &'a [Scenario],
+    pub variants: u32,
+    pub dataset_id: &'a str,
+    pub seed: u64,
+}
+
+impl Units<'_> {
+    pub(crate) fn len(&self) -> usize {
+        self.scenarios.len() * self.variants as usize
+    }
+
+    /// Unit `index`: variant `index % variants` of scenario `index / variants`.
+    pub(crate) fn render(&self, index: usize) -> LinePair {
+        let variants = self.variants as usize;
+        let scenario = &self.scenarios[index / variants];
+        let variant = (index % variants) as u32;
+        let generated =
+            generate_in_run(scenario, self.seed, variant, self.variants, self.dataset_id);
+        let dataset =
+            serde_json::to_string(&generated.conversation).expect("conversations serialize");
+        let golden = serde_json::to_string(&generated.golden).expect("golden entries serialize");
+        (dataset, golden)
+    }
+}
+
+/// Renders every unit and hands the lines to `sink` in order: work units
+/// of `batch` conversations go to `concurrency` workers a round at a
+/// time, so memory is bounded by batch × workers whatever the total, and
+/// the bytes do not depend on either. Stops between rounds when `cancel`
+/// is triggered.
 pub fn generate_lines(
-    scenarios: &[Scenario],
-    dataset_id: &str,
-    seed: u64,
+    units: &Units,
     concurrency: usize,
+    batch: usize,
     cancel: &CancelToken,
     sink: &mut dyn FnMut(&str, &str) -> Result<(), JobError>,
 ) -> Result<(), JobError> {
     let workers = concurrency.max(1);
-    for round in scenarios.chunks(workers * CHUNK) {
+    let batch = batch.max(1);
+    let total = units.len();
+    let mut start = 0;
+    while start < total {
         cancel.check()?;
+        let end = (start + workers * batch).min(total);
         let rendered: Vec<LinePair> = if workers == 1 {
-            round.iter().map(|s| render(s, dataset_id, seed)).collect()
+            (start..end).map(|i| units.render(i)).collect()
         } else {
             std::thread::scope(|scope| {
-                let handles: Vec<_> = round
-                    .chunks(CHUNK)
-                    .map(|chunk| {
-                        scope.spawn(move || {
-                            chunk
-                                .iter()
-                                .map(|s| render(s, dataset_id, seed))
-                                .collect::<Vec<_>>()
-                        })
+                let handles: Vec<_> = (start..end)
+                    .step_by(batch)
+                    .map(|from| {
+                        let to = (from + batch).min(end);
+                        scope.spawn(move || (from..to).map(|i| units.render(i)).collect::<Vec<_>>())
                     })
                     .collect();
                 handles
@@ -52,15 +82,9 @@ pub fn generate_lines(
         for (dataset, golden) in &rendered {
             sink(dataset, golden)?;
         }
+        start = end;
     }
     Ok(())
-}
-
-fn render(scenario: &Scenario, dataset_id: &str, seed: u64) -> LinePair {
-    let generated = generate(scenario, seed, dataset_id);
-    let dataset = serde_json::to_string(&generated.conversation).expect("conversations serialize");
-    let golden = serde_json::to_string(&generated.golden).expect("golden entries serialize");
-    (dataset, golden)
 }
 
 /// SHA-256 over lines, each followed by a newline: the content hash of a

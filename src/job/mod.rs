@@ -15,6 +15,7 @@
 mod atomic;
 mod document;
 mod error;
+mod guard;
 mod lines;
 mod lock;
 mod plan;
@@ -33,7 +34,8 @@ use std::thread::JoinHandle;
 pub use atomic::TEMP_PREFIX;
 pub use document::sidecar_of;
 pub use error::{InvalidShard, JobError, ShardError};
-pub use lines::LineHasher;
+pub use guard::{Estimate, Guardrails, machine_memory};
+pub use lines::{DEFAULT_BATCH, LineHasher};
 pub use lock::LOCK_FILE;
 pub use plan::{OutputFile, plan};
 pub use run::{StartedJob, run, start};
@@ -56,6 +58,11 @@ pub struct JobSpec {
     pub dry_run: bool,
     /// Worker threads; any value gives the same bytes.
     pub concurrency: usize,
+    /// Conversations per work unit handed to a worker; any value gives
+    /// the same bytes. Memory is bounded by batch size × workers.
+    pub batch_size: usize,
+    /// Limits checked before anything is written.
+    pub guardrails: Guardrails,
 }
 
 /// The two kinds of job.
@@ -75,6 +82,9 @@ pub struct GenerateSpec {
     pub layouts: Vec<Layout>,
     pub format: Format,
     pub shard: Option<Shard>,
+    /// Conversations per kept scenario, each a distinct draw (1: the
+    /// scenario ids themselves; more: ids `<scenario id>#<k>`).
+    pub variants: u32,
 }
 
 impl GenerateSpec {
@@ -86,6 +96,7 @@ impl GenerateSpec {
             layouts: Layout::ALL.to_vec(),
             format: Format::Json,
             shard: None,
+            variants: 1,
         }
     }
 }

@@ -88,10 +88,18 @@ pub fn manifest_path() -> PathBuf {
     PathBuf::from(format!("{VERTICAL}/manifest.json"))
 }
 
-/// One planned file with its scenarios.
+/// One planned file with its scenarios, each written `variants` times.
 pub struct Planned {
     pub file: OutputFile,
     pub scenarios: Vec<Scenario>,
+    pub variants: u32,
+}
+
+impl Planned {
+    /// The conversations the file holds: scenarios × variants.
+    pub fn conversations(&self) -> usize {
+        self.scenarios.len() * self.variants as usize
+    }
 }
 
 /// The files of `layouts` for `selection`, each with its kept scenarios.
@@ -99,12 +107,17 @@ pub fn planned_files(
     coverage: &Coverage,
     selection: &Selection,
     layouts: &[Layout],
+    variants: u32,
 ) -> Vec<Planned> {
     plan(selection, layouts)
         .into_iter()
         .map(|file| {
             let scenarios = file.scenarios(coverage, selection).collect();
-            Planned { file, scenarios }
+            Planned {
+                file,
+                scenarios,
+                variants,
+            }
         })
         .collect()
 }

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 
 use super::atomic::{AtomicFile, JobTag, remove_stale_temps};
 use super::error::JobError;
+use super::guard;
 use super::lock::OutputLock;
 use super::plan::{Planned, manifest_path, planned_files};
 use super::shard::{self, Shard};
@@ -67,7 +68,7 @@ pub fn start(spec: JobSpec) -> Result<StartedJob, JobError> {
 impl StartedJob {
     /// The conversations the job will generate or copy.
     pub fn conversations(&self) -> usize {
-        self.plan.files.iter().map(|p| p.scenarios.len()).sum()
+        self.plan.files.iter().map(Planned::conversations).sum()
     }
 
     /// Runs the job to the end.
@@ -85,11 +86,18 @@ impl JobPlan {
         Ok(match &spec.work {
             Work::Generate(generate) => {
                 let coverage = Coverage::evaluate(generate.seed);
-                let files = planned_files(&coverage, &generate.selection, &generate.layouts);
-                let manifest = Manifest::build(&coverage, &generate.selection);
+                let files = planned_files(
+                    &coverage,
+                    &generate.selection,
+                    &generate.layouts,
+                    generate.variants,
+                );
+                let manifest = Manifest::build(&coverage, &generate.selection)
+                    .with_variants(generate.variants);
                 let source = Source::Generate {
                     seed: generate.seed,
                     concurrency: spec.concurrency,
+                    batch: spec.batch_size,
                 };
                 let (files, form) = match generate.shard {
                     Some(shard) => (
@@ -104,6 +112,7 @@ impl JobPlan {
                     layouts: generate.layouts.clone(),
                     selection: generate.selection.clone(),
                     shard: generate.shard,
+                    variants: generate.variants,
                     files,
                     form,
                     manifest,
@@ -113,14 +122,21 @@ impl JobPlan {
             Work::Merge { shards } => {
                 let merged = shard::read_shards(shards)?;
                 let coverage = Coverage::evaluate(merged.seed);
-                let files = planned_files(&coverage, &merged.selection, &merged.layouts);
-                let manifest = Manifest::build(&coverage, &merged.selection);
+                let files = planned_files(
+                    &coverage,
+                    &merged.selection,
+                    &merged.layouts,
+                    merged.variants,
+                );
+                let manifest =
+                    Manifest::build(&coverage, &merged.selection).with_variants(merged.variants);
                 JobPlan {
                     seed: merged.seed,
                     format: merged.format,
                     layouts: merged.layouts,
                     selection: merged.selection,
                     shard: None,
+                    variants: merged.variants,
                     files,
                     form: Form::Document(merged.format),
                     manifest,
@@ -142,6 +158,7 @@ struct JobPlan {
     form: Form,
     manifest: Manifest,
     source: Source,
+    variants: u32,
 }
 
 impl JobPlan {
@@ -153,6 +170,7 @@ impl JobPlan {
             policy: spec.policy,
             dry_run: spec.dry_run,
             tag,
+            progress_step: spec.batch_size.max(1) as u64,
         }
     }
 
@@ -168,6 +186,9 @@ impl JobPlan {
         let target = self.target(spec, tag);
         let summary_path = self.summary_path();
         if !spec.dry_run {
+            let estimate =
+                guard::estimate(&self.files, self.seed, spec.concurrency, spec.batch_size);
+            guard::check(&estimate, &spec.guardrails, &spec.out)?;
             let dirs = target.preflight(&self.files, &summary_path)?;
             if spec.policy == WritePolicy::Refuse {
                 // Under refuse every existing target is a conflict: say so
@@ -193,7 +214,7 @@ impl JobPlan {
     ) -> Result<RunReport, JobError> {
         let target = self.target(spec, tag);
         let summary_path = self.summary_path();
-        let conversations: usize = self.files.iter().map(|p| p.scenarios.len()).sum();
+        let conversations: usize = self.files.iter().map(Planned::conversations).sum();
         events(Event::Planned {
             files: self.files.len(),
             conversations: conversations as u64,
@@ -234,6 +255,7 @@ impl JobPlan {
             layouts: self.layouts.clone(),
             domains: self.selection.domains().to_vec(),
             behaviors: self.selection.behaviors().to_vec(),
+            variants: self.variants,
             parts: prepared
                 .pairs
                 .iter()

@@ -84,6 +84,7 @@ impl Shard {
             .into_iter()
             .map(|planned| Planned {
                 scenarios: planned.scenarios.into_iter().filter(in_slice).collect(),
+                variants: planned.variants,
                 file: planned.file,
             })
             .collect()
@@ -101,6 +102,7 @@ pub(crate) fn part_paths(file: &OutputFile) -> (PathBuf, PathBuf) {
 /// The run the shards belong to, and their directories in shard order.
 pub(crate) struct Merged {
     pub seed: u64,
+    pub variants: u32,
     pub format: Format,
     pub layouts: Vec<Layout>,
     pub selection: Selection,
@@ -142,6 +144,7 @@ pub(crate) fn read_shards(dirs: &[PathBuf]) -> Result<Merged, JobError> {
             m.layouts.clone(),
             m.domains.clone(),
             m.behaviors.clone(),
+            m.variants,
         )
     };
     for (shard, manifest, dir) in &shards {
@@ -174,6 +177,7 @@ pub(crate) fn read_shards(dirs: &[PathBuf]) -> Result<Merged, JobError> {
     }
     Ok(Merged {
         seed: first.seed,
+        variants: first.variants,
         format: first.format,
         layouts: first.layouts.clone(),
         selection: Selection::new(first.domains.clone(), first.behaviors.clone()),

@@ -4,13 +4,17 @@
 use std::path::PathBuf;
 
 use super::error::{JobError, ShardError};
-use super::lines::generate_lines;
+use super::lines::{Units, generate_lines};
 use super::plan::Planned;
 use super::{CancelToken, shard};
 
 pub(crate) enum Source {
-    /// The generator, with this many workers.
-    Generate { seed: u64, concurrency: usize },
+    /// The generator: `concurrency` workers, `batch` conversations per work unit.
+    Generate {
+        seed: u64,
+        concurrency: usize,
+        batch: usize,
+    },
     /// Shard outputs, in shard order.
     Parts(Vec<PathBuf>),
 }
@@ -24,21 +28,26 @@ impl Source {
         sink: &mut dyn FnMut(&str, &str) -> Result<(), JobError>,
     ) -> Result<(), JobError> {
         match self {
-            Self::Generate { seed, concurrency } => generate_lines(
-                &planned.scenarios,
-                &planned.file.dataset_id,
-                *seed,
-                *concurrency,
-                cancel,
-                sink,
-            ),
+            Self::Generate {
+                seed,
+                concurrency,
+                batch,
+            } => {
+                let units = Units {
+                    scenarios: &planned.scenarios,
+                    variants: planned.variants,
+                    dataset_id: &planned.file.dataset_id,
+                    seed: *seed,
+                };
+                generate_lines(&units, *concurrency, *batch, cancel, sink)
+            }
             Self::Parts(dirs) => {
                 let found = shard::stream_parts(dirs, &planned.file, cancel, sink)?;
-                if found != planned.scenarios.len() {
+                if found != planned.conversations() {
                     return Err(ShardError::ShortParts {
                         dataset_id: planned.file.dataset_id.clone(),
                         found,
-                        expected: planned.scenarios.len(),
+                        expected: planned.conversations(),
                     }
                     .into());
                 }

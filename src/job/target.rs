@@ -43,6 +43,8 @@ pub(crate) struct Target<'a> {
     pub policy: WritePolicy,
     pub dry_run: bool,
     pub tag: &'a JobTag,
+    /// Conversations per `Progress` event: the job's batch size.
+    pub progress_step: u64,
 }
 
 impl Target<'_> {
@@ -154,18 +156,24 @@ pub(crate) fn prepare(
             path: dataset_path.display().to_string(),
             dataset_id: planned.file.dataset_id.clone(),
             layout: planned.file.layout,
-            conversations: planned.scenarios.len(),
+            conversations: planned.conversations(),
         });
-        let hashes = stream_once(planned, source, spill.as_ref(), index, cancel, events)?;
+        let hashes = stream_once(
+            target,
+            planned,
+            source,
+            spill.as_ref(),
+            index,
+            cancel,
+            events,
+        )?;
         pairs.push(decide(target, planned, hashes)?);
     }
     Ok(Prepared { pairs, spill })
 }
 
-/// How many conversations make one `Progress` event.
-const PROGRESS_STEP: u64 = 64;
-
 fn stream_once(
+    target: &Target,
     planned: &Planned,
     source: &Source,
     spill: Option<&Spill>,
@@ -185,7 +193,7 @@ fn stream_once(
                 .map_err(JobError::io(path.as_path()))?;
         }
         pending += 1;
-        if pending == PROGRESS_STEP {
+        if pending == target.progress_step {
             events(Event::Progress {
                 conversations: pending,
             });
@@ -206,7 +214,7 @@ fn stream_once(
     Ok(Hashes {
         dataset: dataset.finish(),
         golden: golden.finish(),
-        scenarios: scenarios_hash(&planned.scenarios),
+        scenarios: scenarios_hash(&planned.scenarios, planned.variants),
     })
 }
 
@@ -301,7 +309,7 @@ fn decide(target: &Target, planned: &Planned, hashes: Hashes) -> Result<Pair, Jo
         meta_paths,
         dataset_id: planned.file.dataset_id.clone(),
         layout: planned.file.layout,
-        conversations: planned.scenarios.len(),
+        conversations: planned.conversations(),
         version: versioning.version.clone(),
         status,
         content_hash: hashes.dataset.clone(),
@@ -344,10 +352,17 @@ fn metadata(
     versioning: &Versioning,
 ) -> (Value, Value) {
     let id = &planned.file.dataset_id;
-    let dataset = dataset_metadata(id, &planned.scenarios, target.seed, hashes, versioning);
+    let dataset = dataset_metadata(
+        id,
+        &planned.scenarios,
+        planned.conversations(),
+        target.seed,
+        hashes,
+        versioning,
+    );
     let golden = golden_metadata(
         id,
-        planned.scenarios.len(),
+        planned.conversations(),
         target.seed,
         &hashes.golden,
         versioning,
@@ -380,17 +395,29 @@ impl Prepared {
                 let spill = self.spill.as_ref().expect("a writing job spills");
                 write_pair(target, planned, &pair, spill, index)?;
             }
+            let bytes = pair_bytes(target, &pair.report);
             events(Event::FileDone {
                 path: pair.report.path.clone(),
                 golden_path: pair.report.golden_path.clone(),
                 status: pair.report.status,
                 content_hash: pair.report.content_hash.clone(),
                 golden_hash: pair.report.golden_hash.clone(),
+                bytes,
             });
             reports.push(pair.report);
         }
         Ok(reports)
     }
+}
+
+/// The bytes on disk of a pair's files (0 in a dry run).
+fn pair_bytes(target: &Target, report: &FileReport) -> u64 {
+    [&report.path, &report.golden_path]
+        .into_iter()
+        .chain(&report.meta_paths)
+        .filter_map(|p| target.out.join(p).metadata().ok())
+        .map(|m| m.len())
+        .sum()
 }
 
 fn write_pair(

@@ -72,10 +72,16 @@ impl Versioning {
     }
 }
 
-pub fn scenarios_hash(scenarios: &[Scenario]) -> String {
+/// SHA-256 over the conversation ids, one per line: changes exactly when
+/// the set of conversations does (the scenario ids, with one variant).
+pub fn scenarios_hash(scenarios: &[Scenario], variants: u32) -> String {
     let mut hasher = LineHasher::default();
     for scenario in scenarios {
-        hasher.add(&scenario.id());
+        for variant in 0..variants {
+            hasher.add(&crate::generate::conversation_id(
+                scenario, variant, variants,
+            ));
+        }
     }
     hasher.finish()
 }
@@ -83,6 +89,7 @@ pub fn scenarios_hash(scenarios: &[Scenario]) -> String {
 pub fn dataset_metadata(
     dataset_id: &str,
     scenarios: &[Scenario],
+    conversations: usize,
     seed: u64,
     hashes: &Hashes,
     versioning: &Versioning,
@@ -104,7 +111,7 @@ pub fn dataset_metadata(
         fixtures_hash: taxonomy::FIXTURES_HASH.to_owned(),
         domains,
         behaviors,
-        conversation_count: scenarios.len(),
+        conversation_count: conversations,
         content_hash: hashes.dataset.clone(),
         scenarios_hash: hashes.scenarios.clone(),
         previous_version: versioning.previous_version.clone(),

@@ -83,7 +83,11 @@ impl ApiError {
             JobError::TargetsExist { .. } | JobError::Busy { .. } | JobError::Unwritable { .. } => {
                 StatusCode::CONFLICT
             }
-            JobError::Escape { .. } | JobError::Shards(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            JobError::Escape { .. }
+            | JobError::Shards(_)
+            | JobError::TooManyConversations { .. }
+            | JobError::OverMemory { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            JobError::OverDisk { .. } => StatusCode::INSUFFICIENT_STORAGE,
             JobError::Cancelled => StatusCode::CONFLICT,
             JobError::Io { .. } => StatusCode::INTERNAL_SERVER_ERROR,
         };

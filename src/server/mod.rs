@@ -31,7 +31,12 @@ pub struct ServerConfig {
     pub token: Option<String>,
     /// Worker threads per generation job.
     pub concurrency: usize,
+    /// The most conversations one request may generate.
+    pub max_conversations: usize,
 }
+
+/// The server's default ceiling: twelve default sets' worth of variants.
+pub const DEFAULT_MAX_CONVERSATIONS: usize = 200_000;
 
 /// Why a server did not start.
 #[derive(Debug, thiserror::Error)]
@@ -75,6 +80,7 @@ pub fn state(config: &ServerConfig) -> Result<Arc<AppState>, ServeError> {
         root,
         config.token.clone(),
         config.concurrency.max(1),
+        config.max_conversations,
     )))
 }
 

@@ -68,6 +68,9 @@ pub struct GenerateRequest {
     pub layouts: Option<Vec<String>>,
     /// A relative directory under the server's root (default: the root).
     pub out: Option<String>,
+    /// Conversations per kept scenario, each a distinct draw (default 1).
+    #[schema(minimum = 1, maximum = 10000)]
+    pub variants: Option<u32>,
 }
 
 /// What to do with a generation request.
@@ -88,9 +91,10 @@ pub struct Generate {
     /// Relative to the root; empty for the root itself.
     pub out: PathBuf,
     pub mode: Mode,
+    pub variants: u32,
 }
 
-const FIELDS: [&str; 10] = [
+const FIELDS: [&str; 11] = [
     "domains",
     "behaviors",
     "combined",
@@ -101,7 +105,20 @@ const FIELDS: [&str; 10] = [
     "format",
     "layouts",
     "out",
+    "variants",
 ];
+
+/// The most variants one request may ask for.
+pub const MAX_VARIANTS: u32 = 10_000;
+
+fn bad_variants(value: Value) -> ApiError {
+    ApiError::invalid(
+        "variants",
+        value,
+        "'variants' must be a whole number from 1 to 10000",
+        format!("1 to {MAX_VARIANTS}"),
+    )
+}
 
 impl Generate {
     /// Checks a JSON body (an object; `null` or empty means every default).
@@ -166,7 +183,16 @@ impl Generate {
                     .ok_or_else(|| bad_seed(v.clone()))
             })
             .transpose()?;
+        let variants = get("variants")
+            .map(|v| {
+                whole(v)
+                    .filter(|n| (1..=u64::from(MAX_VARIANTS)).contains(n))
+                    .map(|n| n as u32)
+                    .ok_or_else(|| bad_variants(v.clone()))
+            })
+            .transpose()?;
         let raw = Raw {
+            variants,
             domains: list("domains")?,
             behaviors: list("behaviors")?,
             layouts: list("layouts")?,
@@ -221,6 +247,14 @@ impl Generate {
                     let seed = value.parse().ok().filter(|s| *s <= MAX_SEED);
                     raw.seed = Some(seed.ok_or_else(|| bad_seed(Value::String(value.clone())))?);
                 }
+                "variants" => {
+                    let n = value
+                        .parse()
+                        .ok()
+                        .filter(|n| (1..=MAX_VARIANTS).contains(n));
+                    raw.variants =
+                        Some(n.ok_or_else(|| bad_variants(Value::String(value.clone())))?);
+                }
                 "format" => raw.format = Some(value.clone()),
                 "out" => raw.out = Some(value.clone()),
                 _ => {
@@ -240,6 +274,7 @@ impl Generate {
 /// The request's fields, typed but not yet checked against the taxonomy.
 #[derive(Default)]
 struct Raw {
+    variants: Option<u32>,
     domains: Option<Vec<String>>,
     behaviors: Option<Vec<String>>,
     layouts: Option<Vec<String>>,
@@ -315,6 +350,7 @@ impl Raw {
             format,
             out,
             mode,
+            variants: self.variants.unwrap_or(1),
         })
     }
 }

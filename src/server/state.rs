@@ -24,6 +24,8 @@ pub struct AppState {
     pub token: Option<String>,
     /// Worker threads per generation job.
     pub concurrency: usize,
+    /// The most conversations one request may generate.
+    pub max_conversations: usize,
     pub jobs: Jobs,
     /// The rule engine's answer for the seeds asked for last: a page
     /// polling dry runs asks the same one again and again.
@@ -34,11 +36,17 @@ pub struct AppState {
 const CACHED_SEEDS: usize = 4;
 
 impl AppState {
-    pub fn new(root: PathBuf, token: Option<String>, concurrency: usize) -> Self {
+    pub fn new(
+        root: PathBuf,
+        token: Option<String>,
+        concurrency: usize,
+        max_conversations: usize,
+    ) -> Self {
         Self {
             root,
             token,
             concurrency,
+            max_conversations,
             jobs: Jobs::default(),
             coverages: Mutex::default(),
         }

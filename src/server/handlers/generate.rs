@@ -17,8 +17,10 @@ use utoipa::ToSchema;
 use crate::contract::files::Layout;
 use crate::contract::manifest::{Manifest, PairSummary, RuleSummary, Totals};
 use crate::coverage::Coverage;
-use crate::generate::generate;
-use crate::job::{self, CancelToken, GenerateSpec, JobError, JobSpec, Work, WritePolicy};
+use crate::generate::generate_in_run;
+use crate::job::{
+    self, CancelToken, GenerateSpec, Guardrails, JobError, JobSpec, Work, WritePolicy,
+};
 use crate::server::error::{ApiError, Problem};
 use crate::server::request::{Generate, GenerateRequest, Mode};
 use crate::server::state::{AppState, JobView};
@@ -161,7 +163,25 @@ async fn respond(state: Arc<AppState>, request: Generate) -> Result<Response, Ap
             Ok(Json(dry).into_response())
         }
         Mode::Save { overwrite } => save(state, request, out, overwrite).await,
-        Mode::Stream => Ok(stream(request)),
+        Mode::Stream => {
+            // The same ceiling as a saving job, before the first line.
+            let coverage = state.coverage(request.seed).await?;
+            let kept: usize = job::plan(&request.selection, &request.layouts)
+                .iter()
+                .map(|file| file.scenarios(&coverage, &request.selection).count())
+                .sum();
+            let planned = kept * request.variants as usize;
+            if planned > state.max_conversations {
+                return Err(ApiError::from_job(
+                    JobError::TooManyConversations {
+                        planned,
+                        limit: state.max_conversations,
+                    },
+                    &state.root,
+                ));
+            }
+            Ok(stream(request))
+        }
     }
 }
 
@@ -201,7 +221,7 @@ fn dry_run(coverage: &Coverage, request: &Generate, out: &Path) -> DryRun {
                     .iter()
                     .filter(|p| file.domain.is_none_or(|d| d == p.domain))
                     .filter(|p| file.behavior.is_none_or(|b| b == p.behavior))
-                    .map(|p| p.kept)
+                    .map(|p| p.kept * request.variants as usize)
                     .sum(),
                 path: path.display().to_string(),
                 golden_path: golden_path.display().to_string(),
@@ -235,6 +255,7 @@ async fn save(
             layouts: request.layouts,
             format: request.format,
             shard: None,
+            variants: request.variants,
         }),
         policy: if overwrite {
             WritePolicy::Overwrite
@@ -243,6 +264,11 @@ async fn save(
         },
         dry_run: false,
         concurrency: state.concurrency,
+        batch_size: job::DEFAULT_BATCH,
+        guardrails: Guardrails {
+            max_conversations: Some(state.max_conversations),
+            ..Guardrails::half_of_memory()
+        },
     };
     // Refusals (files in the way, a directory in use) answer this request.
     let started = blocking(move || job::start(spec))
@@ -305,8 +331,13 @@ fn stream(request: Generate) -> Response {
     tokio::task::spawn_blocking(move || {
         let coverage = Coverage::evaluate(request.seed);
         for file in job::plan(&request.selection, &request.layouts) {
-            for scenario in file.scenarios(&coverage, &request.selection) {
-                let generated = generate(&scenario, request.seed, &file.dataset_id);
+            let variants = request.variants;
+            let units = file
+                .scenarios(&coverage, &request.selection)
+                .flat_map(|scenario| (0..variants).map(move |variant| (scenario, variant)));
+            for (scenario, variant) in units {
+                let generated =
+                    generate_in_run(&scenario, request.seed, variant, variants, &file.dataset_id);
                 let line = serde_json::json!({
                     "dataset_id": file.dataset_id,
                     "layout": file.layout,
