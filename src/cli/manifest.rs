@@ -32,7 +32,8 @@ impl ManifestArgs {
         let selection = Selection::new(self.domains, self.behaviors);
         let manifest = Manifest::build(&coverage, &selection);
         if self.json {
-            out.write_all(manifest.to_json().as_bytes())?;
+            // Straight into the buffered stdout: no 3 MB string in between.
+            manifest.write_json(&mut *out)?;
         } else {
             write!(out, "{}", summary(&manifest))?;
         }

@@ -186,6 +186,12 @@ impl Manifest {
         json
     }
 
+    /// [`Self::to_json`], written to `out` as it is made.
+    pub fn write_json(&self, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+        serde_json::to_writer_pretty(&mut *out, self)?;
+        out.write_all(b"\n")
+    }
+
     /// The summary of one (domain, behavior) pair, if selected.
     pub fn pair(&self, domain: Domain, behavior: Behavior) -> Option<&PairSummary> {
         self.pairs
