@@ -433,14 +433,14 @@ fn write_pair(
         std::fs::create_dir_all(dir).map_err(JobError::io(dir))?;
     }
     let (dataset_meta, golden_meta) = metadata(target, planned, &pair.hashes, &pair.versioning);
-    let golden = copy_body(
+    let golden = body_file(
         target,
         &golden_path,
         DocKind::Golden,
         &golden_meta,
         &spill.path(index, DocKind::Golden),
     )?;
-    let dataset = copy_body(
+    let dataset = body_file(
         target,
         &dataset_path,
         DocKind::Dataset,
@@ -458,9 +458,9 @@ fn write_pair(
     // sidecar on disk always describes its body, a dataset always has its
     // golden.
     let (golden_sidecar, dataset_sidecar) = sidecars.unzip();
-    golden.commit().map_err(JobError::io(&golden_path))?;
+    golden.commit()?;
     commit_sidecar(golden_sidecar, &golden_path)?;
-    dataset.commit().map_err(JobError::io(&dataset_path))?;
+    dataset.commit()?;
     commit_sidecar(dataset_sidecar, &dataset_path)
 }
 
@@ -481,37 +481,55 @@ fn commit_sidecar(file: Option<AtomicFile>, body: &Path) -> Result<(), JobError>
     }
 }
 
-/// `path`, written from a spilled body: with a header and footer for a
-/// document, as is for a part.
-fn copy_body(
+/// A pair's file, ready to commit.
+enum Body {
+    /// Written anew: a JSON document's header, the spilled lines, its footer.
+    Copied(AtomicFile, PathBuf),
+    /// The spilled lines are the file (JSON Lines, shard parts): synced and
+    /// renamed into place, never copied.
+    Moved { from: PathBuf, to: PathBuf },
+}
+
+impl Body {
+    fn commit(self) -> Result<(), JobError> {
+        match self {
+            Self::Copied(file, path) => file.commit().map_err(JobError::io(path)),
+            Self::Moved { from, to } => File::open(&from)
+                .and_then(|file| file.sync_all())
+                .and_then(|()| std::fs::rename(&from, &to))
+                .map_err(JobError::io(to)),
+        }
+    }
+}
+
+/// `path` from its spilled body: moved when the body is the whole file,
+/// else copied behind the header and before the footer.
+fn body_file(
     target: &Target,
     path: &Path,
     kind: DocKind,
     metadata: &Value,
     body: &Path,
-) -> Result<AtomicFile, JobError> {
+) -> Result<Body, JobError> {
+    let Form::Document(Format::Json) = target.form else {
+        return Ok(Body::Moved {
+            from: body.to_owned(),
+            to: path.to_owned(),
+        });
+    };
     let io = JobError::io(path);
     let file = AtomicFile::create(path, target.tag).map_err(JobError::io(path))?;
     let lines = BufReader::new(File::open(body).map_err(JobError::io(body))?).lines();
     let copy = || -> std::io::Result<AtomicFile> {
-        match target.form {
-            Form::Document(format) => {
-                let mut writer = DocWriter::begin(file, kind, format, metadata)?;
-                for line in lines {
-                    writer.line(&line?)?;
-                }
-                writer.finish()
-            }
-            Form::Part => {
-                let mut file = file;
-                for line in lines {
-                    writeln!(file, "{}", line?)?;
-                }
-                Ok(file)
-            }
+        let mut writer = DocWriter::begin(file, kind, Format::Json, metadata)?;
+        for line in lines {
+            writer.line(&line?)?;
         }
+        writer.finish()
     };
-    copy().map_err(io)
+    copy()
+        .map(|file| Body::Copied(file, path.to_owned()))
+        .map_err(io)
 }
 
 /// A job's temporary directory of spilled bodies under the output
