@@ -124,6 +124,11 @@ struct RecordState {
     status: JobStatus,
     total: u64,
     done: u64,
+    /// Bytes of the files done so far.
+    bytes: u64,
+    started: std::time::Instant,
+    /// Seconds from start to end, once ended.
+    seconds: Option<f64>,
     history: Vec<Message>,
     report: Option<RunReport>,
     error: Option<Problem>,
@@ -138,6 +143,7 @@ pub struct JobView {
     /// The output directory, relative to the server's root.
     pub out: String,
     pub progress: Progress,
+    pub metrics: JobMetrics,
     /// When it succeeded: the run's report.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub report: Option<RunReport>,
@@ -153,6 +159,17 @@ pub struct Progress {
     pub done: u64,
     /// Conversations in all.
     pub total: u64,
+}
+
+/// What `--metrics` records for a CLI run, for a server job so far.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct JobMetrics {
+    /// Seconds since it started, or from start to end once it ended.
+    pub seconds: f64,
+    pub conversations_per_second: f64,
+    /// Bytes of the files done so far.
+    pub bytes: u64,
+    pub megabytes_per_second: f64,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
@@ -172,6 +189,9 @@ impl JobRecord {
                 status: JobStatus::Running,
                 total: 0,
                 done: 0,
+                bytes: 0,
+                started: std::time::Instant::now(),
+                seconds: None,
                 history: Vec::new(),
                 report: None,
                 error: None,
@@ -192,8 +212,10 @@ impl JobRecord {
         match &event {
             Event::Planned { conversations, .. } => state.total = *conversations,
             Event::Progress { conversations } => state.done += conversations,
+            Event::FileDone { bytes, .. } => state.bytes += bytes,
             Event::Finished { report } => {
                 state.status = JobStatus::Succeeded;
+                state.seconds = Some(state.started.elapsed().as_secs_f64());
                 state.report = Some((**report).clone());
             }
             _ => {}
@@ -215,6 +237,7 @@ impl JobRecord {
             JobStatus::Failed
         };
         state.error = Some(problem.clone());
+        state.seconds = Some(state.started.elapsed().as_secs_f64());
         let message = Message::Failed(problem);
         for listener in state.listeners.drain(..) {
             let _ = listener.send(message.clone());
@@ -247,6 +270,18 @@ impl JobRecord {
             progress: Progress {
                 done: state.done,
                 total: state.total,
+            },
+            metrics: {
+                let seconds = state
+                    .seconds
+                    .unwrap_or_else(|| state.started.elapsed().as_secs_f64());
+                let per_second = |amount: f64| if seconds > 0.0 { amount / seconds } else { 0.0 };
+                JobMetrics {
+                    seconds,
+                    conversations_per_second: per_second(state.done as f64),
+                    bytes: state.bytes,
+                    megabytes_per_second: per_second(state.bytes as f64 / 1e6),
+                }
             },
             report: state.report.clone(),
             error: state.error.clone(),
