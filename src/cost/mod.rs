@@ -53,24 +53,28 @@ pub fn scenario_tokens(
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let chunk = scenarios.len().div_ceil(threads).max(1);
     std::thread::scope(|scope| {
+        // Loading a BPE takes a fraction of a second: overlap it with generation.
+        let loading = scope.spawn(move || encoding.count(""));
         let workers: Vec<_> = scenarios
             .chunks(chunk)
             .map(|part| {
                 let tools = &tools;
                 scope.spawn(move || {
+                    let generated: Vec<_> = part
+                        .iter()
+                        .map(|scenario| generate(scenario, seed, ""))
+                        .collect();
                     let mut counter = Counter::new(encoding, tools);
                     part.iter()
-                        .map(|scenario| {
-                            let generated = generate(scenario, seed, "");
-                            (
-                                *scenario,
-                                counter.conversation(&generated.conversation, &generated.golden),
-                            )
+                        .zip(&generated)
+                        .map(|(scenario, g)| {
+                            (*scenario, counter.conversation(&g.conversation, &g.golden))
                         })
                         .collect::<Vec<_>>()
                 })
             })
             .collect();
+        loading.join().expect("the tokenizer loads");
         workers
             .into_iter()
             .flat_map(|w| w.join().expect("a token counter panicked"))
@@ -108,20 +112,15 @@ pub fn estimate(
                     sum.add(t);
                     conversations += 1;
                 }
-                let input = sum.input_tokens * u64::from(trials);
-                let output = sum.output_tokens(spec.output_tokens, DEFAULT_FINAL_REPLY_TOKENS)
-                    * u64::from(trials);
-                let input_cost = input as f64 * rate.input_per_million / 1e6;
-                let output_cost = output as f64 * rate.output_per_million / 1e6;
                 let figures = CostFigures {
                     files: 1,
                     conversations,
                     graded_turns: sum.graded_turns,
-                    input_tokens: input,
-                    output_tokens: output,
-                    input_cost,
-                    output_cost,
-                    cost: input_cost + output_cost,
+                    input_tokens: sum.input_tokens * u64::from(trials),
+                    output_tokens: sum
+                        .output_tokens(spec.output_tokens, DEFAULT_FINAL_REPLY_TOKENS)
+                        * u64::from(trials),
+                    ..CostFigures::default()
                 };
                 match layouts.iter_mut().find(|l| l.layout == file.layout) {
                     Some(layout) => layout.figures.add(&figures),
@@ -132,9 +131,11 @@ pub fn estimate(
                 }
             }
             let mut total = CostFigures::default();
-            for layout in &layouts {
+            for layout in &mut layouts {
+                price(&mut layout.figures, rate);
                 total.add(&layout.figures);
             }
+            price(&mut total, rate);
             ModelCost {
                 model: model.clone(),
                 tokenizer: encoding.id().to_owned(),
@@ -154,4 +155,12 @@ pub fn estimate(
         rates_source: rates.source.clone(),
         models,
     })
+}
+
+/// Sets the costs of `figures` from its tokens, so that every cost is
+/// priced once from a token sum (no sums of rounded parts).
+fn price(figures: &mut CostFigures, rate: &Rate) {
+    figures.input_cost = figures.input_tokens as f64 * rate.input_per_million / 1e6;
+    figures.output_cost = figures.output_tokens as f64 * rate.output_per_million / 1e6;
+    figures.cost = figures.input_cost + figures.output_cost;
 }
