@@ -11,9 +11,11 @@
 
 pub mod assemble;
 pub mod contract;
+pub mod cost;
 mod coverage;
 pub mod generate;
 pub mod job;
+pub mod report;
 pub mod server;
 pub mod taxonomy;
 mod tree;

@@ -35,7 +35,7 @@ fn scratch() -> PathBuf {
 fn workspace_copy(name: &str) -> PathBuf {
     let work = scratch().join(name);
     let _ = std::fs::remove_dir_all(&work);
-    for dir in ["src", "core", "macros", "taxonomy", "schemas"] {
+    for dir in ["src", "core", "macros", "taxonomy", "schemas", "benches"] {
         copy_tree(&root().join(dir), &work.join(dir));
     }
     for file in ["Cargo.toml", "Cargo.lock", "build.rs"] {
@@ -43,6 +43,10 @@ fn workspace_copy(name: &str) -> PathBuf {
     }
     work
 }
+
+/// One rebuild at a time: the copies share a target directory, and a
+/// build of one must never interleave with the edit-and-build of another.
+static BUILDS: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 /// `cargo build` of the copy: (success, stderr).
 fn build(work: &Path) -> (bool, String) {
@@ -88,6 +92,7 @@ fn last_line_of(text: &str, needle: &str) -> usize {
 
 #[test]
 fn breaking_the_taxonomy_fails_the_build_and_undoing_it_mends_it() {
+    let _one_at_a_time = BUILDS.lock().unwrap_or_else(|p| p.into_inner());
     let work = workspace_copy("work");
     let yaml_path = work.join(TAXONOMY);
     let original = std::fs::read_to_string(&yaml_path).unwrap();
@@ -152,6 +157,7 @@ fn breaking_the_taxonomy_fails_the_build_and_undoing_it_mends_it() {
 #[test]
 fn breaking_the_fixtures_fails_the_build_with_every_error_and_undoing_it_mends_it() {
     const FIXTURES: &str = "taxonomy/commerce/v1/fixtures.yaml";
+    let _one_at_a_time = BUILDS.lock().unwrap_or_else(|p| p.into_inner());
     let work = workspace_copy("work-fixtures");
     let path = work.join(FIXTURES);
     let original = std::fs::read_to_string(&path).unwrap();

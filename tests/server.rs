@@ -521,7 +521,12 @@ fn a_saved_job_writes_what_the_cli_writes_and_refuses_to_clobber_without_overwri
     assert_eq!(done["status"], "succeeded", "{done}");
     assert_eq!(done["report"]["out"], "runs/a");
     assert!(done["metrics"]["bytes"].as_u64().unwrap() > 0, "{done}");
-    assert!(done["metrics"]["conversations_per_second"].as_f64().unwrap() > 0.0);
+    assert!(
+        done["metrics"]["conversations_per_second"]
+            .as_f64()
+            .unwrap()
+            > 0.0
+    );
     assert_eq!(done["progress"]["done"], done["progress"]["total"]);
 
     let cli = tempfile::tempdir().unwrap();

@@ -17,6 +17,9 @@ mod generate_cli;
 mod jobs;
 // The conversation generator over every kept scenario.
 mod generation;
+// `coverage report` and `coverage cost`: snapshots, t-way brute force,
+// token counts, the estimate against a generated dataset, Chromium.
+mod reports;
 // Editing the real taxonomy breaks `cargo build`; undoing the edit mends it.
 mod rebuild;
 // `coverage serve`: handlers, and a real server on 127.0.0.1.

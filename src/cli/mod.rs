@@ -2,9 +2,11 @@
 //! It lives in the binary, outside the library's API: presentation (exit
 //! codes, hints, tables) stays at this edge.
 
+mod cost;
 mod generate;
 mod manifest;
 mod metrics;
+mod report;
 mod serve;
 mod show;
 mod validate;
@@ -40,6 +42,8 @@ enum Command {
     Generate(generate::GenerateArgs),
     Merge(generate::MergeArgs),
     Manifest(manifest::ManifestArgs),
+    Report(report::ReportArgs),
+    Cost(cost::CostArgs),
     Serve(serve::ServeArgs),
     Show(show::ShowArgs),
     Validate(validate::ValidateArgs),
@@ -51,6 +55,8 @@ impl Command {
             Self::Generate(args) => args.exec(out),
             Self::Merge(args) => args.exec(out),
             Self::Manifest(args) => args.exec(out),
+            Self::Report(args) => args.exec(out),
+            Self::Cost(args) => args.exec(out),
             Self::Serve(args) => args.exec(out),
             Self::Show(args) => args.exec(out),
             Self::Validate(args) => args.exec(out),

@@ -10,6 +10,7 @@ pub mod files;
 pub mod golden;
 pub mod manifest;
 pub mod report;
+pub mod report_doc;
 pub mod shard;
 
 /// The schema version of every dataset and golden this build writes.
