@@ -357,9 +357,12 @@ fn heatmap(
     let height = grid_bottom + LEGEND_HEIGHT;
     let _ = writeln!(
         html,
-        "<figure>\n<svg class=\"heatmap\" id=\"{id}\" xmlns=\"http://www.w3.org/2000/svg\" \
+        // The caption heads its figure: a reader scanning down meets the
+        // name before the grid it names.
+        "<figure>\n<figcaption>{}</figcaption>\n<svg class=\"heatmap\" id=\"{id}\" xmlns=\"http://www.w3.org/2000/svg\" \
          width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\" role=\"img\" \
          aria-labelledby=\"{id}-title\">\n<title id=\"{id}-title\">{}</title>",
+        escape(caption),
         escape(caption)
     );
     for (j, b) in behaviors.iter().enumerate() {
@@ -414,11 +417,7 @@ fn heatmap(
             legend_y + 14
         );
     }
-    let _ = writeln!(
-        html,
-        "</g>\n</svg>\n<figcaption>{}</figcaption>\n</figure>",
-        escape(caption)
-    );
+    let _ = writeln!(html, "</g>\n</svg>\n</figure>");
 }
 
 /// Fill and text colour of a cell: lightness falls from 97% (zero) to 25%
