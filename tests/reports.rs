@@ -36,6 +36,7 @@ fn small_doc() -> ReportDoc {
         trials: 3,
         output_tokens: None,
         layouts: Layout::ALL.to_vec(),
+        variants: 1,
     };
     let estimate = cost::estimate(&coverage, &small(), &Rates::shipped(), &spec).unwrap();
     report::build(&coverage, &small(), Some(estimate))
@@ -267,6 +268,7 @@ fn the_generated_global_dataset_costs_what_was_estimated() {
         trials: 3,
         output_tokens: None,
         layouts: vec![Layout::Global],
+        variants: 1,
     };
     let estimate = cost::estimate(&coverage, &Selection::all(), &Rates::shipped(), &spec).unwrap();
     let estimated = &estimate.models[0].layouts[0].figures;
@@ -502,4 +504,27 @@ fn report_html_renders_every_heatmap_in_headless_chromium() {
         );
     }
     assert!(dom.contains("<figcaption>"));
+}
+
+#[test]
+fn a_variant_run_costs_every_variant() {
+    let coverage = Coverage::evaluate(DEFAULT_SEED);
+    let run = |variants| {
+        let spec = CostSpec {
+            models: vec!["gpt-4o".to_owned()],
+            trials: 1,
+            output_tokens: None,
+            layouts: vec![Layout::Split],
+            variants,
+        };
+        let estimate = cost::estimate(&coverage, &small(), &Rates::shipped(), &spec).unwrap();
+        estimate.models[0].total
+    };
+    let (one, three) = (run(1), run(3));
+    assert_eq!(three.conversations, 3 * one.conversations);
+    // Variants may grade a turn more or less (a trap in its own turn, say).
+    assert!(three.graded_turns.abs_diff(3 * one.graded_turns) < one.graded_turns / 10);
+    // Each variant is its own draw: close to, not exactly, three times one.
+    assert!(three.input_tokens > 2 * one.input_tokens && three.input_tokens < 4 * one.input_tokens);
+    assert_ne!(three.input_tokens, 3 * one.input_tokens);
 }

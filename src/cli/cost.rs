@@ -34,6 +34,10 @@ pub struct CostArgs {
     /// Seed the scenarios and conversations are generated with.
     #[arg(long, default_value_t = DEFAULT_SEED, value_parser = super::parse_seed, allow_hyphen_values = true)]
     seed: u64,
+    /// Conversations per kept scenario, as `generate --variants N` writes
+    /// them (every variant is generated and counted).
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    variants: u32,
     /// Only this domain (repeat for more; default: all).
     #[arg(long = "domain", value_name = "ID")]
     domains: Vec<Domain>,
@@ -71,6 +75,7 @@ impl CostArgs {
             trials: self.trials,
             output_tokens: self.output_tokens,
             layouts: Layout::ALL.to_vec(),
+            variants: self.variants,
         };
         let estimate = cost::estimate(&coverage, &selection, &rates, &spec)
             .map_err(|e| UsageError(e.to_string()))?;

@@ -52,6 +52,7 @@ impl ReportArgs {
             trials: self.trials,
             output_tokens: None,
             layouts: Layout::ALL.to_vec(),
+            variants: 1,
         };
         let estimate = cost::estimate(&coverage, &selection, &rates, &spec)?;
         let doc = report::build(&coverage, &selection, Some(estimate));

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use crate::contract::files::Layout;
 use crate::contract::report_doc::{CostEstimate, CostFigures, LayoutCost, ModelCost};
 use crate::coverage::{Coverage, Selection};
-use crate::generate::{generate, tools};
+use crate::generate::{generate_in_run, tools};
 use crate::job::plan;
 use crate::taxonomy::Scenario;
 
@@ -33,6 +33,9 @@ pub struct CostSpec {
     /// Output tokens per graded turn, instead of the reference replies.
     pub output_tokens: Option<u32>,
     pub layouts: Vec<Layout>,
+    /// Conversations per kept scenario, as `generate --variants` writes
+    /// them; every variant is generated and counted.
+    pub variants: u32,
 }
 
 /// The tools JSON sent with every request, as datasets carry it.
@@ -40,12 +43,14 @@ pub fn tools_json() -> String {
     serde_json::to_string(&tools()).expect("tools serialize")
 }
 
-/// The tokens of every kept scenario of `selection`, in grid order, counted
-/// with `encoding`: scenarios are generated and counted on every core.
+/// The tokens of every kept scenario of `selection` (all its `variants`
+/// summed), in grid order, counted with `encoding`: scenarios are
+/// generated and counted on every core.
 pub fn scenario_tokens(
     coverage: &Coverage,
     selection: &Selection,
     encoding: Encoding,
+    variants: u32,
 ) -> Vec<(Scenario, ConversationTokens)> {
     let scenarios: Vec<Scenario> = coverage.kept(selection).collect();
     let seed = coverage.seed();
@@ -60,15 +65,15 @@ pub fn scenario_tokens(
             .map(|part| {
                 let tools = &tools;
                 scope.spawn(move || {
-                    let generated: Vec<_> = part
-                        .iter()
-                        .map(|scenario| generate(scenario, seed, ""))
-                        .collect();
                     let mut counter = Counter::new(encoding, tools);
                     part.iter()
-                        .zip(&generated)
-                        .map(|(scenario, g)| {
-                            (*scenario, counter.conversation(&g.conversation, &g.golden))
+                        .map(|scenario| {
+                            let mut sum = ConversationTokens::default();
+                            for variant in 0..variants.max(1) {
+                                let g = generate_in_run(scenario, seed, variant, variants, "");
+                                sum.add(&counter.conversation(&g.conversation, &g.golden));
+                            }
+                            (*scenario, sum)
                         })
                         .collect::<Vec<_>>()
                 })
@@ -103,14 +108,14 @@ pub fn estimate(
             let (encoding, approximate) = Encoding::for_model(model, rate.tokenizer);
             let tokens = counted
                 .entry(encoding)
-                .or_insert_with(|| scenario_tokens(coverage, selection, encoding));
+                .or_insert_with(|| scenario_tokens(coverage, selection, encoding, spec.variants));
             let mut layouts: Vec<LayoutCost> = Vec::new();
             for file in &files {
                 let mut sum = ConversationTokens::default();
                 let mut conversations = 0;
                 for (_, t) in tokens.iter().filter(|(s, _)| file.holds(s)) {
                     sum.add(t);
-                    conversations += 1;
+                    conversations += spec.variants.max(1) as usize;
                 }
                 let figures = CostFigures {
                     files: 1,
