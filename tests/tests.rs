@@ -12,6 +12,9 @@ mod documents;
 mod engine_rules;
 // `coverage generate` and `coverage merge` end to end.
 mod generate_cli;
+// Version discipline (which bump a change needs), the committed lock and
+// docs/taxonomy.md are current.
+mod governance;
 // The job API from the library: concurrent jobs, cancellation, events,
 // locks, symbolic links, and the validator's content and tree checks.
 mod jobs;

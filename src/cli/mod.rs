@@ -6,6 +6,7 @@ mod generate;
 mod manifest;
 mod serve;
 mod show;
+mod taxonomy;
 mod validate;
 
 use std::io::Write;
@@ -41,6 +42,7 @@ enum Command {
     Manifest(manifest::ManifestArgs),
     Serve(serve::ServeArgs),
     Show(show::ShowArgs),
+    Taxonomy(taxonomy::TaxonomyArgs),
     Validate(validate::ValidateArgs),
 }
 
@@ -52,6 +54,7 @@ impl Command {
             Self::Manifest(args) => args.exec(out),
             Self::Serve(args) => args.exec(out),
             Self::Show(args) => args.exec(out),
+            Self::Taxonomy(args) => args.exec(out),
             Self::Validate(args) => args.exec(out),
         }
     }
