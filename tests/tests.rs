@@ -6,6 +6,8 @@ mod cli_manifest;
 mod compile_fail;
 // Scenario content: facts decide bins, coherence, variety, no leaking words.
 mod content;
+// `coverage diff`: seeds 42 and 7, manifest files, --fail-on-removed, bad input.
+mod diff;
 // Schemas, `coverage validate` and `coverage show`.
 mod documents;
 // Each rule's counts before and after, the spec totals, cap properties.

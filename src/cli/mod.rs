@@ -2,6 +2,7 @@
 //! It lives in the binary, outside the library's API: presentation (exit
 //! codes, hints, tables) stays at this edge.
 
+mod diff;
 mod generate;
 mod manifest;
 mod serve;
@@ -37,6 +38,7 @@ struct App {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    Diff(diff::DiffArgs),
     Generate(generate::GenerateArgs),
     Merge(generate::MergeArgs),
     Manifest(manifest::ManifestArgs),
@@ -49,6 +51,7 @@ enum Command {
 impl Command {
     fn exec(self, out: &mut dyn Write) -> anyhow::Result<()> {
         match self {
+            Self::Diff(args) => args.exec(out),
             Self::Generate(args) => args.exec(out),
             Self::Merge(args) => args.exec(out),
             Self::Manifest(args) => args.exec(out),
