@@ -156,6 +156,9 @@ pub fn render(diff: &ManifestDiff) -> String {
     }
     text += &pairs.to_string();
     text += "\n\nAdded (kept in NEW, not in OLD)\n";
+    if diff.added_scenarios.is_empty() {
+        text += "(none)\n";
+    }
     for s in &diff.added_scenarios {
         let was = s
             .was
@@ -166,6 +169,9 @@ pub fn render(diff: &ManifestDiff) -> String {
         text += &format!("+ {} ({was})\n", s.id);
     }
     text += "\nRemoved (kept in OLD, not in NEW)\n";
+    if diff.removed_scenarios.is_empty() {
+        text += "(none)\n";
+    }
     for s in &diff.removed_scenarios {
         let now = s
             .now
