@@ -23,6 +23,21 @@ fn copy_tree(from: &Path, to: &Path) {
     }
 }
 
+/// Held by each test for its whole run, copy included. Cargo gives every
+/// copy of the crate the same build-script and fingerprint directories in
+/// the shared target directory (the copies differ only in where they are),
+/// so a build of one copy can make another's edits look already built, and
+/// cargo would replay the other copy's build-script output. One test at a
+/// time, with its copy made after the previous test's last build, keeps
+/// every edit newer than the last build.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    SERIAL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// Where the copy and its build live: the test's scratch directory under
 /// whatever target directory cargo uses, never inside the checkout.
 fn scratch() -> PathBuf {
@@ -88,6 +103,7 @@ fn last_line_of(text: &str, needle: &str) -> usize {
 
 #[test]
 fn breaking_the_taxonomy_fails_the_build_and_undoing_it_mends_it() {
+    let _serial = serial();
     let work = workspace_copy("work");
     let yaml_path = work.join(TAXONOMY);
     let original = std::fs::read_to_string(&yaml_path).unwrap();
@@ -152,6 +168,7 @@ fn breaking_the_taxonomy_fails_the_build_and_undoing_it_mends_it() {
 #[test]
 fn breaking_the_fixtures_fails_the_build_with_every_error_and_undoing_it_mends_it() {
     const FIXTURES: &str = "taxonomy/commerce/v1/fixtures.yaml";
+    let _serial = serial();
     let work = workspace_copy("work-fixtures");
     let path = work.join(FIXTURES);
     let original = std::fs::read_to_string(&path).unwrap();
@@ -214,6 +231,7 @@ fn breaking_the_fixtures_fails_the_build_with_every_error_and_undoing_it_mends_i
 #[test]
 fn version_discipline_fails_the_build_until_bumped_locked_and_logged() {
     const CHANGELOG: &str = "taxonomy/commerce/CHANGELOG.md";
+    let _serial = serial();
     let work = workspace_copy("work-governance");
     let yaml_path = work.join(TAXONOMY);
     let original = std::fs::read_to_string(&yaml_path).unwrap();
