@@ -23,6 +23,21 @@ fn copy_tree(from: &Path, to: &Path) {
     }
 }
 
+/// Held by each test for its whole run, copy included. Cargo gives every
+/// copy of the crate the same build-script and fingerprint directories in
+/// the shared target directory (the copies differ only in where they are),
+/// so a build of one copy can make another's edits look already built, and
+/// cargo would replay the other copy's build-script output. One test at a
+/// time, with its copy made after the previous test's last build, keeps
+/// every edit newer than the last build.
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    SERIAL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// Where the copy and its build live: the test's scratch directory under
 /// whatever target directory cargo uses, never inside the checkout.
 fn scratch() -> PathBuf {
@@ -43,10 +58,6 @@ fn workspace_copy(name: &str) -> PathBuf {
     }
     work
 }
-
-/// One rebuild at a time: the copies share a target directory, and a
-/// build of one must never interleave with the edit-and-build of another.
-static BUILDS: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 /// `cargo build` of the copy: (success, stderr).
 fn build(work: &Path) -> (bool, String) {
@@ -92,7 +103,7 @@ fn last_line_of(text: &str, needle: &str) -> usize {
 
 #[test]
 fn breaking_the_taxonomy_fails_the_build_and_undoing_it_mends_it() {
-    let _one_at_a_time = BUILDS.lock().unwrap_or_else(|p| p.into_inner());
+    let _serial = serial();
     let work = workspace_copy("work");
     let yaml_path = work.join(TAXONOMY);
     let original = std::fs::read_to_string(&yaml_path).unwrap();
@@ -136,7 +147,7 @@ fn breaking_the_taxonomy_fails_the_build_and_undoing_it_mends_it() {
     for (what, edited, marker, message) in edits {
         std::fs::write(&yaml_path, &edited).unwrap();
         let (ok, stderr) = build(&work);
-        assert!(!ok, "{what}: the build must fail");
+        assert!(!ok, "{what}: the build must fail:\n{stderr}");
         let line = last_line_of(&edited, marker);
         let located = format!("{TAXONOMY}:{line}:");
         assert!(
@@ -157,7 +168,7 @@ fn breaking_the_taxonomy_fails_the_build_and_undoing_it_mends_it() {
 #[test]
 fn breaking_the_fixtures_fails_the_build_with_every_error_and_undoing_it_mends_it() {
     const FIXTURES: &str = "taxonomy/commerce/v1/fixtures.yaml";
-    let _one_at_a_time = BUILDS.lock().unwrap_or_else(|p| p.into_inner());
+    let _serial = serial();
     let work = workspace_copy("work-fixtures");
     let path = work.join(FIXTURES);
     let original = std::fs::read_to_string(&path).unwrap();
@@ -210,4 +221,115 @@ fn breaking_the_fixtures_fails_the_build_with_every_error_and_undoing_it_mends_i
     std::fs::write(&path, &original).unwrap();
     let (ok, stderr) = build(&work);
     assert!(ok, "undoing the edit must build again:\n{stderr}");
+}
+
+/// Version discipline end to end: each governance mistake fails `cargo
+/// build` naming the file, the line and the bump, and the documented loop
+/// (bump, changelog entry, `coverage taxonomy lock`) builds again. Only the
+/// last two builds compile the crate; the failing ones stop in the build
+/// script, so this costs about two builds.
+#[test]
+fn version_discipline_fails_the_build_until_bumped_locked_and_logged() {
+    const CHANGELOG: &str = "taxonomy/commerce/CHANGELOG.md";
+    let _serial = serial();
+    let work = workspace_copy("work-governance");
+    let yaml_path = work.join(TAXONOMY);
+    let original = std::fs::read_to_string(&yaml_path).unwrap();
+    let changelog = std::fs::read_to_string(work.join(CHANGELOG)).unwrap();
+    let rationale = original.replacen("carry the least risk", "carry the lowest risk", 1);
+    let bumped =
+        |yaml: &str, to: &str| yaml.replacen("version: 1.0.0", &format!("version: {to}"), 1);
+    let logged = |version: &str| {
+        changelog.replacen(
+            "\n## 1.0.0",
+            &format!("\n## {version}\n\nReworded a rationale.\n\n## 1.0.0"),
+            1,
+        )
+    };
+    let low_stock_bin = "      - id: low_stock\n        label: Low stock\n        description: Only a few units left.\n";
+    let failures: [(&str, String, String, &[&str]); 4] = [
+        (
+            "a rationale edited without a bump",
+            rationale.clone(),
+            changelog.clone(),
+            &[
+                "taxonomy/commerce/v1.yaml:9:10: version: the content changed but the version is still 1.0.0",
+                "this needs a patch bump: rule 'low-risk-cap' changed its rationale",
+                "set `version: 1.0.1` (or higher), add a '## 1.0.1' entry to taxonomy/commerce/CHANGELOG.md, then run `cargo run -- taxonomy lock`",
+                "rule 'low-risk-cap': changed its rationale since 1.0.0 (needs a patch bump)",
+            ],
+        ),
+        (
+            "a bin removed",
+            original.replacen(low_stock_bin, "", 1),
+            changelog.clone(),
+            &[
+                "this needs a major bump: bin 'availability.low_stock' was removed (or renamed)",
+                "set `version: 2.0.0` (or higher)",
+            ],
+        ),
+        (
+            "a cap's max changed with a patch bump",
+            bumped(&original.replacen("max: 12", "max: 15", 1), "1.0.1"),
+            logged("1.0.1"),
+            &[
+                "version: 1.0.0 -> 1.0.1 is a patch bump but the changes need a minor bump: rule 'low-risk-cap' changed its effect",
+            ],
+        ),
+        (
+            "a bump without a changelog entry",
+            bumped(&rationale, "1.0.1"),
+            changelog.clone(),
+            &[
+                "taxonomy/commerce/v1.yaml:9:10: version: 1.0.1 has no entry in taxonomy/commerce/CHANGELOG.md",
+            ],
+        ),
+    ];
+    for (what, yaml, log, messages) in failures {
+        std::fs::write(&yaml_path, &yaml).unwrap();
+        std::fs::write(work.join(CHANGELOG), &log).unwrap();
+        let (ok, stderr) = build(&work);
+        assert!(!ok, "{what}: the build must fail:\n{stderr}");
+        for message in messages {
+            assert!(
+                stderr.contains(message),
+                "{what}: expected {message:?} in:\n{stderr}"
+            );
+        }
+        if what == "a rationale edited without a bump" {
+            let line = last_line_of(&yaml, "- id: low-risk-cap");
+            let located =
+                format!("{TAXONOMY}:{line}:5: rule 'low-risk-cap': changed its rationale");
+            assert!(
+                stderr.contains(&located),
+                "expected {located} in:\n{stderr}"
+            );
+        }
+    }
+
+    // The loop CONTRIBUTING.md describes: bump, log, build, lock, build.
+    std::fs::write(&yaml_path, bumped(&rationale, "1.0.1")).unwrap();
+    std::fs::write(work.join(CHANGELOG), logged("1.0.1")).unwrap();
+    let (ok, stderr) = build(&work);
+    assert!(ok, "a bump with a changelog entry builds:\n{stderr}");
+    let stale = "taxonomy/commerce/v1.lock still records 1.0.0; run `cargo run -- taxonomy lock` to record 1.0.1";
+    assert!(stderr.contains(stale), "expected {stale:?} in:\n{stderr}");
+    let binary = scratch().join("target/debug/coverage");
+    let lock = Command::new(&binary)
+        .args(["taxonomy", "lock"])
+        .current_dir(&work)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&lock.stdout);
+    assert!(
+        lock.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&lock.stderr)
+    );
+    assert_eq!(stdout, "wrote taxonomy/commerce/v1.lock\n");
+    let recorded = std::fs::read_to_string(work.join("taxonomy/commerce/v1.lock")).unwrap();
+    assert!(recorded.contains("\nversion 1.0.1\n"), "{recorded}");
+    let (ok, stderr) = build(&work);
+    assert!(ok, "the refreshed lock builds:\n{stderr}");
+    assert!(!stderr.contains("still records"), "{stderr}");
 }

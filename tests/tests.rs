@@ -6,12 +6,17 @@ mod cli_manifest;
 mod compile_fail;
 // Scenario content: facts decide bins, coherence, variety, no leaking words.
 mod content;
+// `coverage diff`: seeds 42 and 7, manifest files, --fail-on-removed, bad input.
+mod diff;
 // Schemas, `coverage validate` and `coverage show`.
 mod documents;
 // Each rule's counts before and after, the spec totals, cap properties.
 mod engine_rules;
 // `coverage generate` and `coverage merge` end to end.
 mod generate_cli;
+// Version discipline (which bump a change needs), the committed lock and
+// docs/taxonomy.md are current.
+mod governance;
 // The job API from the library: concurrent jobs, cancellation, events,
 // locks, symbolic links, and the validator's content and tree checks.
 mod jobs;

@@ -19,6 +19,8 @@ mod diagnostic;
 #[cfg(feature = "parse")]
 mod emit;
 #[cfg(feature = "parse")]
+mod lock;
+#[cfg(feature = "parse")]
 mod parse;
 #[cfg(feature = "parse")]
 mod parse_fixtures;
@@ -43,6 +45,11 @@ pub use check::{Report, check, check_file};
 pub use diagnostic::{Diagnostic, Severity};
 #[cfg(feature = "parse")]
 pub use emit::{emit_errors, emit_rust};
+#[cfg(feature = "parse")]
+pub use lock::{
+    Bump, Change, Governance, LOCK_COMMAND, Lock, LockEntry, LockError, LockKind, changes,
+    check_governance, has_entry,
+};
 
 /// The seed used when none is given; recorded in every manifest and dataset.
 pub const DEFAULT_SEED: u64 = 42;

@@ -15,7 +15,8 @@ use proc_macro::TokenStream;
 /// file at the workspace root; failing that, to the nearest directory above
 /// the invoking source file that has it (how compile-fail tests, built in a
 /// scratch crate under any target directory, find their fixtures). A bad taxonomy expands to one
-/// `compile_error!` per problem, each naming `file:line:column`.
+/// `compile_error!` per problem, each naming `file:line:column`; so does a
+/// change that its lock (`vN.lock` beside it) says needs a version bump.
 #[proc_macro]
 pub fn taxonomy(input: TokenStream) -> TokenStream {
     let code = match path_literal(&input) {
@@ -32,7 +33,18 @@ fn expand(file: &str) -> String {
         ));
     };
     let report = coverage_core::check_file(file, &absolute);
-    let errors: Vec<_> = report.errors().cloned().collect();
+    // Version discipline applies to taxonomies that have a lock beside them.
+    let governance = if absolute.with_extension("lock").is_file() {
+        coverage_core::check_governance(file, &absolute, &report).diagnostics
+    } else {
+        Vec::new()
+    };
+    let errors: Vec<_> = report
+        .errors()
+        .chain(&governance)
+        .filter(|d| d.severity == coverage_core::Severity::Error)
+        .cloned()
+        .collect();
     let mut code = coverage_core::emit_errors(&errors);
     // With only rule errors the types still expand, so the caller sees the
     // real problems rather than a cascade of missing names.

@@ -3,12 +3,14 @@
 //! codes, hints, tables) stays at this edge.
 
 mod cost;
+mod diff;
 mod generate;
 mod manifest;
 mod metrics;
 mod report;
 mod serve;
 mod show;
+mod taxonomy;
 mod validate;
 
 use std::io::Write;
@@ -39,6 +41,7 @@ struct App {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    Diff(diff::DiffArgs),
     Generate(generate::GenerateArgs),
     Merge(generate::MergeArgs),
     Manifest(manifest::ManifestArgs),
@@ -46,12 +49,14 @@ enum Command {
     Cost(cost::CostArgs),
     Serve(serve::ServeArgs),
     Show(show::ShowArgs),
+    Taxonomy(taxonomy::TaxonomyArgs),
     Validate(validate::ValidateArgs),
 }
 
 impl Command {
     fn exec(self, out: &mut dyn Write) -> anyhow::Result<()> {
         match self {
+            Self::Diff(args) => args.exec(out),
             Self::Generate(args) => args.exec(out),
             Self::Merge(args) => args.exec(out),
             Self::Manifest(args) => args.exec(out),
@@ -59,6 +64,7 @@ impl Command {
             Self::Cost(args) => args.exec(out),
             Self::Serve(args) => args.exec(out),
             Self::Show(args) => args.exec(out),
+            Self::Taxonomy(args) => args.exec(out),
             Self::Validate(args) => args.exec(out),
         }
     }

@@ -1,10 +1,11 @@
-//! The machine-readable contracts other programs read: the manifest, the
-//! dataset and the golden, and what a generation job reports (its events,
-//! its final report, a shard's manifest). Kept apart from the engine so
+//! The machine-readable contracts other programs read: the manifest (and
+//! the diff of two), the dataset and the golden, and what a generation job
+//! reports (its events, its final report, a shard's manifest). Kept apart from the engine so
 //! that a change here is visibly a change of contract; `schemas/` holds the
 //! JSON Schemas of datasets and goldens.
 
 pub mod dataset;
+pub mod diff;
 pub mod event;
 pub mod files;
 pub mod golden;
