@@ -55,8 +55,11 @@ pub fn start(spec: JobSpec) -> Result<StartedJob, JobError> {
         Some(OutputLock::acquire(&spec.out)?)
     };
     let tag = JobTag::new();
-    let plan = JobPlan::new(&spec)?;
-    plan.check(&spec, &tag)?;
+    // Spans for the phases (plan, check, render, write): no-ops unless
+    // the caller installed a tracing subscriber, as `coverage serve` does.
+    let plan =
+        tracing::info_span!("plan", out = %spec.out.display()).in_scope(|| JobPlan::new(&spec))?;
+    tracing::info_span!("check").in_scope(|| plan.check(&spec, &tag))?;
     Ok(StartedJob {
         spec,
         plan,
@@ -219,7 +222,8 @@ impl JobPlan {
             files: self.files.len(),
             conversations: conversations as u64,
         });
-        let prepared = target::prepare(&target, &self.files, &self.source, cancel, events)?;
+        let prepared = tracing::info_span!("render", conversations)
+            .in_scope(|| target::prepare(&target, &self.files, &self.source, cancel, events))?;
         let summary_bytes = self.summary_bytes(&prepared);
         let summary = SummaryFile::new(spec.out.join(&summary_path), summary_bytes, spec.policy);
         let mut conflicts: Vec<PathBuf> = prepared.conflicts().cloned().collect();
@@ -227,7 +231,8 @@ impl JobPlan {
         if !spec.dry_run && !conflicts.is_empty() {
             return Err(JobError::TargetsExist { paths: conflicts });
         }
-        let reports = prepared.write(&target, &self.files, cancel, events)?;
+        let reports = tracing::info_span!("write")
+            .in_scope(|| prepared.write(&target, &self.files, cancel, events))?;
         let summary_status = if spec.dry_run {
             summary.dry_status()
         } else {
