@@ -209,16 +209,8 @@ impl Generate {
 
     /// Checks a query string: lists as repeated keys or comma-separated.
     pub fn from_query(query: &str) -> Result<Self, ApiError> {
-        let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).map_err(|e| {
-            ApiError::invalid(
-                "",
-                Value::String(query.to_owned()),
-                format!("not a query string: {e}"),
-                "key=value pairs",
-            )
-        })?;
         let mut raw = Raw::default();
-        for (key, value) in pairs {
+        for (key, value) in pairs(query)? {
             let bad = |valid: &str| {
                 ApiError::invalid(
                     &key,
@@ -383,6 +375,18 @@ pub fn ids<T: TaxonomyEnum>(field: &str, names: Vec<String>) -> Result<Vec<T>, A
             })
         })
         .collect()
+}
+
+/// A query string's `key=value` pairs, decoded, in order.
+pub(crate) fn pairs(query: &str) -> Result<Vec<(String, String)>, ApiError> {
+    serde_urlencoded::from_str(query).map_err(|e| {
+        ApiError::invalid(
+            "",
+            Value::String(query.to_owned()),
+            format!("not a query string: {e}"),
+            "key=value pairs",
+        )
+    })
 }
 
 /// `out`: a relative path of plain names; no `..`, no absolute path.

@@ -21,17 +21,8 @@ pub(crate) fn query_pairs(
     query: Option<&str>,
     allowed: &[&str],
 ) -> Result<BTreeMap<String, Vec<String>>, ApiError> {
-    let query = query.unwrap_or_default();
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).map_err(|e| {
-        ApiError::invalid(
-            "",
-            Value::String(query.to_owned()),
-            format!("not a query string: {e}"),
-            "key=value pairs",
-        )
-    })?;
     let mut map: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for (key, value) in pairs {
+    for (key, value) in super::request::pairs(query.unwrap_or_default())? {
         if !allowed.contains(&key.as_str()) {
             return Err(ApiError::invalid(
                 &key,
