@@ -32,8 +32,9 @@ impl ManifestArgs {
         let selection = Selection::new(self.domains, self.behaviors);
         let manifest = Manifest::build(&coverage, &selection);
         if self.json {
-            // Straight into the buffered stdout: no 3 MB string in between.
-            manifest.write_json(&mut *out)?;
+            // Serialized into one buffer, then one write: many small writes
+            // through `dyn Write` cost more than the 3 MB copy.
+            out.write_all(manifest.to_json().as_bytes())?;
         } else {
             write!(out, "{}", summary(&manifest))?;
         }
