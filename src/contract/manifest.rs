@@ -190,7 +190,6 @@ impl Manifest {
         String::from_utf8(json).expect("serde_json writes UTF-8")
     }
 
-
     /// The summary of one (domain, behavior) pair, if selected.
     pub fn pair(&self, domain: Domain, behavior: Behavior) -> Option<&PairSummary> {
         self.pairs
