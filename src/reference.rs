@@ -45,15 +45,7 @@ pub fn taxonomy_reference() -> String {
     );
 
     out.push_str("## Difficulties\n\n| id | label | description |\n|---|---|---|\n");
-    for e in t.difficulties.iter() {
-        let _ = writeln!(
-            out,
-            "| `{}` | {} | {} |",
-            e.id,
-            cell(&e.label),
-            cell(&e.description)
-        );
-    }
+    entry_rows(&mut out, t.difficulties.iter());
 
     out.push_str("\n## Domains\n\n| # | id | label | description |\n|---|---|---|---|\n");
     for (i, e) in t.domains.iter().enumerate() {
@@ -88,15 +80,7 @@ pub fn taxonomy_reference() -> String {
             "\n### `{}`: {}\n\n{}\n\n| bin | label | description |\n|---|---|---|",
             axis.entry.id, axis.entry.label, axis.entry.description
         );
-        for bin in axis.bins.iter() {
-            let _ = writeln!(
-                out,
-                "| `{}` | {} | {} |",
-                bin.id,
-                cell(&bin.label),
-                cell(&bin.description)
-            );
-        }
+        entry_rows(&mut out, axis.bins.iter());
     }
 
     let _ = writeln!(
@@ -165,15 +149,7 @@ pub fn taxonomy_reference() -> String {
         );
     }
     out.push_str("\n### Decisions\n\n| id | label | description |\n|---|---|---|\n");
-    for e in t.decisions.iter() {
-        let _ = writeln!(
-            out,
-            "| `{}` | {} | {} |",
-            e.id,
-            cell(&e.label),
-            cell(&e.description)
-        );
-    }
+    entry_rows(&mut out, t.decisions.iter());
 
     let availability = t
         .axis_index(coverage_core::AVAILABILITY_AXIS)
@@ -271,4 +247,17 @@ fn matches(when: &Condition) -> String {
         })
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// One `| `id` | label | description |` row per entry.
+fn entry_rows<'a>(out: &mut String, entries: impl Iterator<Item = &'a coverage_core::Entry>) {
+    for entry in entries {
+        let _ = writeln!(
+            out,
+            "| `{}` | {} | {} |",
+            entry.id,
+            cell(&entry.label),
+            cell(&entry.description)
+        );
+    }
 }
