@@ -103,17 +103,8 @@ pub fn summary(estimate: &CostEstimate) -> String {
         "cost USD",
     ]);
     for model in &estimate.models {
-        let tokenizer = if model.approximate {
-            format!("{} (approximate)", model.tokenizer)
-        } else {
-            model.tokenizer.clone()
-        };
-        let rows = model
-            .layouts
-            .iter()
-            .map(|l| (l.layout.id(), &l.figures))
-            .chain([("total", &model.total)]);
-        for (layout, f) in rows {
+        let tokenizer = model.tokenizer_label();
+        for (layout, f) in model.rows() {
             table.add_row(vec![
                 Cell::new(&model.model),
                 Cell::new(&tokenizer),

@@ -163,6 +163,27 @@ pub struct ModelCost {
     pub total: CostFigures,
 }
 
+impl ModelCost {
+    /// The tokenizer as people read it: `o200k_base`, with
+    /// ` (approximate)` for another vendor's model.
+    pub fn tokenizer_label(&self) -> String {
+        if self.approximate {
+            format!("{} (approximate)", self.tokenizer)
+        } else {
+            self.tokenizer.clone()
+        }
+    }
+
+    /// One row per layout, then the total: what every table of the
+    /// estimate shows, in that order.
+    pub fn rows(&self) -> impl Iterator<Item = (&'static str, &CostFigures)> {
+        self.layouts
+            .iter()
+            .map(|l| (l.layout.id(), &l.figures))
+            .chain([("total", &self.total)])
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LayoutCost {
     pub layout: Layout,

@@ -139,12 +139,7 @@ pub fn cost(doc: &ReportDoc) -> String {
     let mut rows = Vec::new();
     if let Some(estimate) = &doc.cost {
         for model in &estimate.models {
-            let layouts = model
-                .layouts
-                .iter()
-                .map(|l| (l.layout.id(), &l.figures))
-                .chain([("total", &model.total)]);
-            for (layout, f) in layouts {
+            for (layout, f) in model.rows() {
                 let f: &CostFigures = f;
                 rows.push(vec![
                     model.model.clone(),

@@ -291,17 +291,8 @@ fn cost_section(html: &mut String, doc: &ReportDoc) {
          <th scope=\"col\">input USD</th><th scope=\"col\">output USD</th><th scope=\"col\">total USD</th></tr></thead>\n<tbody>\n",
     );
     for model in &estimate.models {
-        let tokenizer = if model.approximate {
-            format!("{} (approximate)", model.tokenizer)
-        } else {
-            model.tokenizer.clone()
-        };
-        let rows = model
-            .layouts
-            .iter()
-            .map(|l| (l.layout.id(), &l.figures))
-            .chain([("total", &model.total)]);
-        for (layout, f) in rows {
+        let tokenizer = model.tokenizer_label();
+        for (layout, f) in model.rows() {
             let _ = writeln!(
                 html,
                 "<tr><th scope=\"row\">{}</th><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>\
