@@ -21,6 +21,7 @@ pub mod report;
 pub mod server;
 pub mod taxonomy;
 mod tree;
+pub mod ui;
 pub mod validate;
 
 pub use coverage::{Coverage, Excluded, Selection};

@@ -24,6 +24,7 @@ fn config(root: &Path, token: Option<&str>) -> ServerConfig {
         token: token.map(str::to_owned),
         concurrency: 2,
         max_conversations: server::DEFAULT_MAX_CONVERSATIONS,
+        rates: ::coverage::cost::Rates::shipped(),
     }
 }
 

@@ -35,5 +35,7 @@ mod scale;
 mod scenario_ids;
 // Shared helpers: paths and taxonomy loading.
 mod support;
+// The Coverage Generator page: components, routes, headless Chromium.
+mod ui;
 // Every validator check on a fixture, with its exact rendered message.
 mod validation;

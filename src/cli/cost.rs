@@ -50,7 +50,7 @@ pub struct CostArgs {
 }
 
 /// The default model of `coverage cost`.
-pub const DEFAULT_MODEL: &str = "gpt-4o";
+pub use coverage::cost::DEFAULT_MODEL;
 
 /// The rates of `--rates`, or the shipped ones; a bad file is a usage error.
 pub fn load_rates(path: Option<&std::path::Path>) -> anyhow::Result<Rates> {

@@ -31,6 +31,9 @@ pub struct ServeArgs {
     /// The most conversations one request may generate (variants included).
     #[arg(long, value_name = "N", default_value_t = server::DEFAULT_MAX_CONVERSATIONS)]
     max_conversations: usize,
+    /// Rates file for the cost estimate (default: the shipped rates).
+    #[arg(long, value_name = "FILE")]
+    rates: Option<PathBuf>,
 }
 
 impl ServeArgs {
@@ -51,6 +54,7 @@ impl ServeArgs {
                 .map(usize::from)
                 .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from)),
             max_conversations: self.max_conversations,
+            rates: super::cost::load_rates(self.rates.as_deref())?,
         };
         let runtime = tokio::runtime::Runtime::new()?;
         let result = runtime.block_on(server::serve(config, server::signal(), |addr| {

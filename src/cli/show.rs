@@ -6,7 +6,7 @@ use anyhow::bail;
 use clap::Args;
 
 use coverage::contract::dataset::Role;
-use coverage::contract::golden::Constraint;
+use coverage::contract::golden::id_of;
 use coverage::generate::{Generated, generate, pair_dataset_id};
 use coverage::taxonomy::Scenario;
 use coverage::{Coverage, DEFAULT_SEED};
@@ -81,7 +81,7 @@ pub fn render(scenario: &Scenario, seed: u64, generated: &Generated) -> String {
         if let Some(corrected) = &facts.corrected {
             text += &format!(
                 "  corrected {}: {} -> {}\n",
-                serde_plain(&corrected.field),
+                id_of(&corrected.field),
                 corrected.from,
                 corrected.to
             );
@@ -135,13 +135,13 @@ pub fn render(scenario: &Scenario, seed: u64, generated: &Generated) -> String {
         text += &format!(
             "  turn {}: {} — {}\n",
             expected.turn,
-            serde_plain(&expected.expect),
+            id_of(&expected.expect),
             expected.detail
         );
     }
     text += "Constraints:\n";
     for constraint in &golden.constraints {
-        text += &format!("  - {}\n", describe(constraint));
+        text += &format!("  - {}\n", constraint);
     }
     let flags = &golden.policy_flags;
     text += &format!(
@@ -153,30 +153,4 @@ pub fn render(scenario: &Scenario, seed: u64, generated: &Generated) -> String {
         flags.trap.as_deref().unwrap_or("none")
     );
     text
-}
-
-fn serde_plain<T: serde::Serialize>(value: &T) -> String {
-    serde_json::to_value(value)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
-}
-
-fn describe(constraint: &Constraint) -> String {
-    match constraint {
-        Constraint::MaxPrice { amount, currency } => format!("max_price {amount:.2} {currency}"),
-        Constraint::BrandExclusive { brand } => format!("brand_exclusive {brand}"),
-        Constraint::BrandPreferred { brand } => format!("brand_preferred {brand}"),
-        Constraint::MustDisclose { topic } => format!("must_disclose {}", serde_plain(topic)),
-        Constraint::MustNotPromise { what } => format!("must_not_promise {what}"),
-        Constraint::PolicyLimit {
-            policy,
-            limit,
-            value,
-            unit,
-        } => format!("policy_limit {policy}: {value} of {limit} {unit}"),
-        Constraint::MustClarify => "must_clarify".into(),
-        Constraint::MustRefuse { trap } => format!("must_refuse {trap}"),
-        Constraint::MustEscalate => "must_escalate".into(),
-    }
 }

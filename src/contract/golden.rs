@@ -147,6 +147,37 @@ pub enum Constraint {
     MustEscalate,
 }
 
+impl std::fmt::Display for Constraint {
+    /// One line for reviewers: `max_price 80.00 USD`, `must_clarify`, ….
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::MaxPrice { amount, currency } => write!(f, "max_price {amount:.2} {currency}"),
+            Self::BrandExclusive { brand } => write!(f, "brand_exclusive {brand}"),
+            Self::BrandPreferred { brand } => write!(f, "brand_preferred {brand}"),
+            Self::MustDisclose { topic } => write!(f, "must_disclose {}", id_of(topic)),
+            Self::MustNotPromise { what } => write!(f, "must_not_promise {what}"),
+            Self::PolicyLimit {
+                policy,
+                limit,
+                value,
+                unit,
+            } => write!(f, "policy_limit {policy}: {value} of {limit} {unit}"),
+            Self::MustClarify => f.write_str("must_clarify"),
+            Self::MustRefuse { trap } => write!(f, "must_refuse {trap}"),
+            Self::MustEscalate => f.write_str("must_escalate"),
+        }
+    }
+}
+
+/// The wire id of a unit enum (`backorder_delay`, `acknowledge_correction`):
+/// what the files say, so reviewers read the same word.
+pub fn id_of<T: Serialize>(value: &T) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DisclosureTopic {

@@ -18,6 +18,9 @@ use crate::taxonomy::Scenario;
 pub use rates::{DEFAULT_RATES, Rate, Rates, RatesError};
 pub use tokens::{ConversationTokens, Counter, Encoding, MESSAGE_OVERHEAD, REPLY_PRIMING};
 
+/// The model priced when none is named.
+pub const DEFAULT_MODEL: &str = "gpt-4o";
+
 /// Output tokens assumed for the final reply, which has no reference reply:
 /// two or three sentences (about 60 tokens) and one action call with its
 /// arguments (about 40).

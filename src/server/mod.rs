@@ -33,6 +33,8 @@ pub struct ServerConfig {
     pub concurrency: usize,
     /// The most conversations one request may generate.
     pub max_conversations: usize,
+    /// Prices for the cost estimate (`/coverage/cost` and the page).
+    pub rates: crate::cost::Rates,
 }
 
 /// The server's default ceiling: twelve default sets' worth of variants.
@@ -81,6 +83,7 @@ pub fn state(config: &ServerConfig) -> Result<Arc<AppState>, ServeError> {
         config.token.clone(),
         config.concurrency.max(1),
         config.max_conversations,
+        config.rates.clone(),
     )))
 }
 

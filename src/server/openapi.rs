@@ -30,6 +30,7 @@ use crate::taxonomy::{
         handlers::jobs::cancel,
         handlers::jobs::events,
         handlers::manifest::manifest,
+        handlers::cost::cost,
         handlers::scenarios::scenario,
         handlers::files::file,
         handlers::health::health,

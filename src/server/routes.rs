@@ -13,12 +13,18 @@ use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
 use super::error::ApiError;
-use super::handlers::{files, generate, health, jobs, manifest, scenarios};
+use super::handlers::{cost, files, generate, health, jobs, manifest, page, scenarios};
 use super::openapi;
 use super::state::AppState;
 
 pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
+        .route("/", get(page::page))
+        .route("/ui/page.js", get(page::script))
+        .route("/ui/page.css", get(page::style))
+        .route("/ui/cells/{domain}/{behavior}", get(page::cell))
+        .route("/ui/scenarios/{id}", get(page::scenario))
+        .route("/coverage/cost", get(cost::cost))
         .route(
             "/coverage/generate",
             get(generate::get).post(generate::post),
@@ -55,6 +61,9 @@ async fn method_not_allowed() -> ApiError {
     )
 }
 
+/// What anyone may load without the token: the page shell and its assets.
+const PUBLIC_PATHS: [&str; 3] = ["/", "/ui/page.js", "/ui/page.css"];
+
 /// With a token set, every request carries `Authorization: Bearer TOKEN`.
 async fn require_token(
     State(state): State<Arc<AppState>>,
@@ -64,6 +73,11 @@ async fn require_token(
     let Some(token) = &state.token else {
         return next.run(request).await;
     };
+    // The page and its assets hold nothing but the compiled-in taxonomy;
+    // the page asks for the token and sends it with every call.
+    if PUBLIC_PATHS.contains(&request.uri().path()) {
+        return next.run(request).await;
+    }
     let given = request
         .headers()
         .get(header::AUTHORIZATION)

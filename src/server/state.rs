@@ -12,6 +12,7 @@ use utoipa::ToSchema;
 
 use super::error::{ApiError, Problem};
 use crate::contract::report::RunReport;
+use crate::cost::Rates;
 use crate::coverage::Coverage;
 use crate::job::{CancelToken, Event};
 
@@ -26,6 +27,11 @@ pub struct AppState {
     pub concurrency: usize,
     /// The most conversations one request may generate.
     pub max_conversations: usize,
+    /// Prices for the cost estimate.
+    pub rates: Rates,
+    /// The page at `/`, rendered on first request (it depends on nothing
+    /// but the taxonomy and the rates).
+    pub page: std::sync::OnceLock<String>,
     pub jobs: Jobs,
     /// The rule engine's answer for the seeds asked for last: a page
     /// polling dry runs asks the same one again and again.
@@ -41,12 +47,15 @@ impl AppState {
         token: Option<String>,
         concurrency: usize,
         max_conversations: usize,
+        rates: Rates,
     ) -> Self {
         Self {
             root,
             token,
             concurrency,
             max_conversations,
+            rates,
+            page: std::sync::OnceLock::new(),
             jobs: Jobs::default(),
             coverages: Mutex::default(),
         }

@@ -2,11 +2,13 @@
 //! library (the job API, the manifest, the generator) and shape the answer;
 //! nothing here knows about the command line.
 
+pub mod cost;
 pub mod files;
 pub mod generate;
 pub mod health;
 pub mod jobs;
 pub mod manifest;
+pub mod page;
 pub mod scenarios;
 
 use std::collections::BTreeMap;

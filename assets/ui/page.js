@@ -1,0 +1,552 @@
+// The Coverage Generator page. The server renders every part of the page;
+// this script keeps the figures in step with the form by asking the API,
+// runs and follows generation jobs, and opens scenarios. No framework and no
+// build step: the binary compiles this file in and serves it as /ui/page.js.
+"use strict";
+
+(() => {
+  const COUNT_DELAY_MS = 150;
+  const COST_DELAY_MS = 400;
+  const MAX_VARIANTS = 10000;
+
+  const $ = (id) => document.getElementById(id);
+  const form = $("selection");
+  const generateButton = $("generate-button");
+  const cancelButton = $("cancel-button");
+  const progress = $("progress");
+  const show = (n) => new Intl.NumberFormat("en-US").format(n);
+
+  // ---- the API ------------------------------------------------------------
+
+  let token = sessionStorage.getItem("coverage-token") || "";
+
+  async function api(path, options = {}) {
+    const headers = new Headers(options.headers || {});
+    if (token) headers.set("Authorization", `Bearer ${token}`);
+    const response = await fetch(path, { ...options, headers });
+    if (response.status === 401) $("token-box").hidden = false;
+    return response;
+  }
+
+  // The server's problem (application/problem+json) or a stand-in.
+  async function problem(response) {
+    try {
+      const body = await response.json();
+      return { ...body, message: body.detail || body.title || `HTTP ${response.status}` };
+    } catch {
+      return { message: `HTTP ${response.status} ${response.statusText}` };
+    }
+  }
+
+  $("token-save").addEventListener("click", () => {
+    token = $("token").value.trim();
+    sessionStorage.setItem("coverage-token", token);
+    $("token-box").hidden = true;
+    refreshCounts();
+    refreshCost();
+  });
+
+  // ---- the selection ------------------------------------------------------
+
+  const checked = (name) =>
+    [...form.querySelectorAll(`input[name="${name}"]:checked`)].map((input) => input.value);
+
+  function selection() {
+    return {
+      domains: checked("domains"),
+      behaviors: checked("behaviors"),
+      layouts: checked("layouts"),
+      // JSON numbers take no leading zeros.
+      seed: $("seed").value.trim().replace(/^0+(?=\d)/, ""),
+      variants: $("variants").value.trim(),
+      format: $("format").value,
+      out: $("out").value.trim() || ".",
+      overwrite: $("overwrite").checked,
+    };
+  }
+
+  // Whether the server may be asked at all: an empty list means "all" to the
+  // API, so an empty choice is answered here.
+  function emptyChoice(s) {
+    if (!s.domains.length) return "Choose at least one domain.";
+    if (!s.behaviors.length) return "Choose at least one behavior.";
+    if (!s.layouts.length) return "Choose at least one kind of file.";
+    return "";
+  }
+
+  function badNumber(s) {
+    if (!/^\d+$/.test(s.seed)) {
+      return `Seed '${s.seed}' is not a whole number from 0 to 9223372036854775807.`;
+    }
+    if (!/^\d+$/.test(s.variants) || +s.variants < 1 || +s.variants > MAX_VARIANTS) {
+      return `Variants '${s.variants}' is not a whole number from 1 to ${MAX_VARIANTS}.`;
+    }
+    return "";
+  }
+
+  function query(s, extra) {
+    const q = new URLSearchParams(extra);
+    q.set("domains", s.domains.join(","));
+    q.set("behaviors", s.behaviors.join(","));
+    q.set("layouts", s.layouts.join(","));
+    q.set("seed", s.seed);
+    q.set("variants", s.variants);
+    return q;
+  }
+
+  function showSelectionProblem(text) {
+    const box = $("selection-error");
+    box.textContent = text;
+    box.hidden = !text;
+  }
+
+  // ---- live counts: debounced; only the newest request's answer shows ----
+
+  let countTimer = 0;
+  let countTicket = 0;
+
+  function scheduleCounts() {
+    clearTimeout(countTimer);
+    countTimer = setTimeout(refreshCounts, COUNT_DELAY_MS);
+  }
+
+  async function refreshCounts() {
+    const ticket = ++countTicket;
+    const s = selection();
+    const empty = emptyChoice(s);
+    const bad = empty || badNumber(s);
+    showSelectionProblem(bad);
+    generateButton.disabled = Boolean(bad) || running !== null;
+    // For tests and assistive tools: whether the figures are current.
+    $("figures").dataset.state = bad ? "invalid" : "loading";
+    if (empty) return applyDryRun(null, 1);
+    if (bad) return;
+    let answer;
+    try {
+      const q = query(s, { dry_run: "true", format: s.format, out: s.out });
+      const response = await api(`/coverage/generate?${q}`);
+      answer = response.ok ? { dry: await response.json() } : { error: await problem(response) };
+    } catch (error) {
+      answer = { error: { message: `The server did not answer: ${error.message}` } };
+    }
+    if (ticket !== countTicket) return; // a newer selection was asked for
+    if (answer.error) {
+      showSelectionProblem(answer.error.message);
+      generateButton.disabled = true;
+      $("figures").dataset.state = "error";
+      return;
+    }
+    applyDryRun(answer.dry, +s.variants);
+    $("figures").dataset.state = "ready";
+  }
+
+  // The same five shades as the server's `heat`.
+  const heat = (count, max) =>
+    count === 0 || max === 0 ? 0 : Math.min(5, Math.max(1, Math.ceil((count * 5) / max)));
+
+  function setFigure(id, n) {
+    document.querySelector(`[data-testid="${id}"]`).textContent = show(n);
+  }
+
+  // Puts a dry run's figures (or, for null, an empty selection's) in place.
+  function applyDryRun(dry, variants) {
+    const totals = dry ? dry.totals : { raw: 0, kept: 0, excluded: 0 };
+    setFigure("kept-count", totals.kept);
+    setFigure("excluded-count", totals.excluded);
+    setFigure("raw-count", totals.raw);
+    setFigure("conversation-count", totals.kept * variants);
+    setFigure("file-count", dry ? dry.files.length : 0);
+
+    const kept = new Map((dry ? dry.pairs : []).map((p) => [`${p.domain}/${p.behavior}`, p.kept]));
+    const max = Math.max(0, ...kept.values());
+    for (const cell of document.querySelectorAll("button.cell")) {
+      const n = kept.get(`${cell.dataset.domain}/${cell.dataset.behavior}`);
+      const selected = n !== undefined;
+      cell.className = `cell heat-${selected ? heat(n, max) : 0}${selected ? "" : " off"}`;
+      cell.textContent = selected ? show(n) : "—";
+      cell.setAttribute("aria-label", `${cell.dataset.label}: ${selected ? `${n} kept` : "not selected"}`);
+    }
+
+    const removed = new Map((dry ? dry.rules : []).map((r) => [r.id, r.removed]));
+    for (const row of document.querySelectorAll("tr[data-rule]")) {
+      const n = removed.get(row.dataset.rule) || 0;
+      row.querySelector('[data-role="removed"]').textContent = show(n);
+      row.classList.toggle("idle", n === 0);
+    }
+    listPlannedFiles(dry ? dry.files : []);
+  }
+
+  function row(cells, className) {
+    const tr = document.createElement("tr");
+    if (className) tr.className = className;
+    for (const text of cells) {
+      const td = document.createElement("td");
+      td.textContent = text;
+      tr.append(td);
+    }
+    return tr;
+  }
+
+  function listPlannedFiles(files) {
+    const rows = files.map((f) =>
+      row([f.path, f.layout, show(f.conversations), f.exists ? "exists" : "new"], f.exists ? "exists" : ""),
+    );
+    if (!rows.length) rows.push(row(["No files: the selection is empty.", "", "", ""]));
+    $("planned-files").replaceChildren(...rows);
+  }
+
+  // ---- the cost estimate ----------------------------------------------------
+
+  let costTimer = 0;
+  let costTicket = 0;
+  let costController = null;
+
+  function scheduleCost() {
+    clearTimeout(costTimer);
+    $("cost-status").textContent = "Estimating…";
+    costTimer = setTimeout(refreshCost, COST_DELAY_MS);
+  }
+
+  async function refreshCost() {
+    const ticket = ++costTicket;
+    costController?.abort();
+    const s = selection();
+    const bad = emptyChoice(s) || badNumber(s);
+    if (bad) {
+      fillCost(null);
+      $("cost-status").textContent = bad;
+      $("cost").dataset.state = "invalid";
+      return;
+    }
+    $("cost").dataset.state = "loading";
+    costController = new AbortController();
+    let answer;
+    try {
+      const q = query(s, { model: $("model").value });
+      const response = await api(`/coverage/cost?${q}`, { signal: costController.signal });
+      answer = response.ok ? { estimate: await response.json() } : { error: await problem(response) };
+    } catch (error) {
+      if (error.name === "AbortError") return;
+      answer = { error: { message: `The server did not answer: ${error.message}` } };
+    }
+    if (ticket !== costTicket) return;
+    if (answer.error) {
+      fillCost(null);
+      $("cost-status").textContent = answer.error.message;
+      $("cost").dataset.state = "error";
+      return;
+    }
+    const model = answer.estimate.models[0];
+    fillCost(model);
+    $("cost").dataset.state = "ready";
+    $("cost-status").textContent =
+      `Tokenizer ${model.tokenizer}${model.approximate ? " (approximate for this model)" : ""}; ` +
+      `${model.input_per_million} / ${model.output_per_million} USD per million tokens in / out.`;
+  }
+
+  function fillCost(model) {
+    for (const tr of document.querySelectorAll("tr[data-cost]")) {
+      const id = tr.dataset.cost;
+      // A layout's figures sit beside its id; a layout not chosen has none.
+      const layout = model && model.layouts.find((l) => l.layout === id);
+      const figures = !model ? null : id === "total" ? model.total : layout;
+      for (const cell of tr.querySelectorAll("[data-field]")) {
+        const value = figures ? figures[cell.dataset.field] : null;
+        if (value === null || value === undefined) cell.textContent = "—";
+        else if (cell.dataset.field === "cost") cell.textContent = `$${value.toFixed(4)}`;
+        else cell.textContent = show(value);
+      }
+    }
+  }
+
+  // ---- the scenario browser ------------------------------------------------
+
+  let browseTicket = 0;
+
+  // An HTML fragment rendered (and escaped) by the server, or its problem.
+  async function fragment(path) {
+    try {
+      const response = await api(path);
+      if (response.ok) return { html: await response.text() };
+      return { error: (await problem(response)).message };
+    } catch (error) {
+      return { error: `The server did not answer: ${error.message}` };
+    }
+  }
+
+  function place(target, answer) {
+    if (answer.html !== undefined) {
+      target.innerHTML = answer.html;
+    } else {
+      const p = document.createElement("p");
+      p.className = "alert";
+      p.setAttribute("role", "alert");
+      p.textContent = answer.error;
+      target.replaceChildren(p);
+    }
+  }
+
+  const browseSeed = () => {
+    const s = selection();
+    return /^\d+$/.test(s.seed) ? s.seed : "42";
+  };
+
+  async function openCell(domain, behavior) {
+    const ticket = ++browseTicket;
+    const answer = await fragment(`/ui/cells/${domain}/${behavior}?seed=${browseSeed()}`);
+    if (ticket !== browseTicket) return;
+    $("browser-hint").hidden = true;
+    place($("cell-list"), answer);
+    $("scenario-view").replaceChildren();
+    ($("cell-heading") || $("browser-heading")).focus();
+  }
+
+  async function openScenario(button) {
+    const ticket = ++browseTicket;
+    const id = button.dataset.scenario;
+    const answer = await fragment(`/ui/scenarios/${encodeURIComponent(id)}?seed=${browseSeed()}`);
+    if (ticket !== browseTicket) return;
+    for (const other of $("cell-list").querySelectorAll("[aria-current]")) {
+      other.removeAttribute("aria-current");
+    }
+    button.setAttribute("aria-current", "true");
+    place($("scenario-view"), answer);
+    $("scenario-heading")?.focus();
+  }
+
+  $("grid").addEventListener("click", (event) => {
+    const cell = event.target.closest("button.cell");
+    if (cell) openCell(cell.dataset.domain, cell.dataset.behavior);
+  });
+  $("cell-list").addEventListener("click", (event) => {
+    const button = event.target.closest("button[data-scenario]");
+    if (button) openScenario(button);
+  });
+
+  // ---- generate and save ----------------------------------------------------
+
+  let running = null; // { id, out, total, done, controller }
+
+  function jobStatus(text) {
+    $("job-status").textContent = text;
+  }
+
+  function setRunning(job) {
+    running = job;
+    generateButton.disabled = job !== null;
+    cancelButton.disabled = job === null;
+    if (job === null) refreshCounts(); // files on disk changed
+  }
+
+  function showRefusal(refusal) {
+    $("refusal-message").textContent = refusal ? refusal.message : "";
+    $("overwrite-button").hidden = !refusal || refusal.field !== "overwrite";
+    $("refusal").hidden = !refusal;
+  }
+
+  async function startJob(overwrite) {
+    const s = selection();
+    const bad = emptyChoice(s) || badNumber(s);
+    if (bad) return jobStatus(bad);
+    showRefusal(null);
+    $("written-files").replaceChildren();
+    progress.value = 0;
+    progress.removeAttribute("data-state");
+    generateButton.disabled = true;
+    jobStatus("Starting…");
+    const request = {
+      domains: s.domains,
+      behaviors: s.behaviors,
+      layouts: s.layouts,
+      format: s.format,
+      out: s.out,
+      variants: +s.variants,
+      overwrite,
+      seed: 0,
+    };
+    // Seeds go up to 2^63 - 1, past what a JS number holds exactly: the
+    // checked digits go into the JSON text as they are.
+    const body = JSON.stringify(request).replace('"seed":0', `"seed":${s.seed}`);
+    let response;
+    try {
+      response = await api("/coverage/generate", {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body,
+      });
+    } catch (error) {
+      generateButton.disabled = false;
+      return jobStatus(`The server did not answer: ${error.message}`);
+    }
+    if (!response.ok) {
+      const refusal = await problem(response);
+      generateButton.disabled = false;
+      if (response.status === 409) {
+        showRefusal(refusal);
+        return jobStatus("Refused: nothing was written.");
+      }
+      return jobStatus(refusal.message);
+    }
+    const job = await response.json();
+    const following = { id: job.id, out: s.out, total: 0, done: 0, controller: new AbortController() };
+    setRunning(following);
+    jobStatus(`Job ${job.id} started.`);
+    follow(following);
+  }
+
+  // Server-sent events read over fetch, so that a token can go along.
+  async function follow(job) {
+    try {
+      const response = await api(`/coverage/jobs/${job.id}/events`, { signal: job.controller.signal });
+      if (!response.ok) throw new Error((await problem(response)).message);
+      const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+      let buffer = "";
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buffer += value;
+        let end;
+        while ((end = buffer.indexOf("\n\n")) >= 0) {
+          const message = parseEvent(buffer.slice(0, end));
+          buffer = buffer.slice(end + 2);
+          if (message && onJobEvent(job, message.event, message.data)) {
+            job.controller.abort();
+            return;
+          }
+        }
+      }
+      jobStatus(`The event stream of job ${job.id} ended early; see GET /coverage/jobs/${job.id}.`);
+    } catch (error) {
+      if (error.name !== "AbortError") jobStatus(`Lost job ${job.id}: ${error.message}`);
+    } finally {
+      if (running === job) setRunning(null);
+    }
+  }
+
+  function parseEvent(block) {
+    let event = "message";
+    const data = [];
+    for (const line of block.split("\n")) {
+      if (line.startsWith("event:")) event = line.slice(6).trim();
+      else if (line.startsWith("data:")) data.push(line.slice(5).replace(/^ /, ""));
+    }
+    return data.length ? { event, data: JSON.parse(data.join("\n")) } : null; // null: a keep-alive
+  }
+
+  // Returns true when the job has ended.
+  function onJobEvent(job, kind, data) {
+    switch (kind) {
+      case "planned":
+        job.total = data.conversations;
+        progress.max = Math.max(job.total, 1);
+        progress.value = 0;
+        jobStatus(`Writing ${show(data.files)} files, ${show(job.total)} conversations…`);
+        return false;
+      case "progress":
+        job.done += data.conversations;
+        progress.value = job.done;
+        jobStatus(`${show(job.done)} of ${show(job.total)} conversations…`);
+        return false;
+      case "finished": {
+        progress.value = progress.max;
+        progress.dataset.state = "done";
+        const files = data.report.files;
+        const unchanged = files.filter((f) => f.status === "unchanged").length;
+        jobStatus(
+          `Done: ${show(files.length - unchanged)} written, ${show(unchanged)} unchanged, ` +
+            `${show(data.report.kept)} scenarios in '${data.report.out}'.`,
+        );
+        listWritten(data.report);
+        return true;
+      }
+      case "error":
+        progress.dataset.state = "failed";
+        jobStatus(data.detail || data.title || "The job failed.");
+        return true;
+      default:
+        return false; // file_started, file_done: the bar moves on progress
+    }
+  }
+
+  const fileUrl = (out, path) =>
+    "/files/" +
+    (out === "." ? path : `${out}/${path}`).split("/").map(encodeURIComponent).join("/");
+
+  function listWritten(report) {
+    const items = [];
+    for (const file of report.files) {
+      const li = document.createElement("li");
+      for (const path of [file.path, file.golden_path, ...(file.meta_paths || [])]) {
+        const a = document.createElement("a");
+        a.href = fileUrl(report.out, path);
+        a.download = path.split("/").pop();
+        a.textContent = path;
+        a.dataset.testid = "file-link";
+        a.dataset.status = file.status;
+        li.append(a, " ");
+      }
+      const badge = document.createElement("span");
+      badge.className = `badge ${file.status}`;
+      badge.textContent = file.status === "unchanged" ? "unchanged" : "written";
+      li.append(badge, ` ${show(file.conversations)} conversations`);
+      items.push(li);
+    }
+    $("written-files").replaceChildren(...items);
+  }
+
+  // With a token, a plain link cannot carry it: fetch the file and save it.
+  $("written-files").addEventListener("click", async (event) => {
+    const link = event.target.closest("a[data-testid='file-link']");
+    if (!link || !token) return;
+    event.preventDefault();
+    const response = await api(link.getAttribute("href"));
+    if (!response.ok) return jobStatus((await problem(response)).message);
+    const url = URL.createObjectURL(await response.blob());
+    const save = document.createElement("a");
+    save.href = url;
+    save.download = link.download;
+    save.click();
+    URL.revokeObjectURL(url);
+  });
+
+  async function cancelJob() {
+    if (!running) return;
+    cancelButton.disabled = true;
+    jobStatus("Cancelling…");
+    const response = await api(`/coverage/jobs/${running.id}`, { method: "DELETE" });
+    if (!response.ok && response.status !== 409) jobStatus((await problem(response)).message);
+  }
+
+  generateButton.addEventListener("click", () => startJob($("overwrite").checked));
+  $("overwrite-button").addEventListener("click", () => {
+    $("overwrite").checked = true;
+    startJob(true);
+  });
+  cancelButton.addEventListener("click", cancelJob);
+
+  // ---- wiring ---------------------------------------------------------------
+
+  form.addEventListener("click", (event) => {
+    const button = event.target.closest("button[data-select]");
+    if (!button) return;
+    for (const box of form.querySelectorAll(`input[name="${button.dataset.select}"]`)) {
+      box.checked = button.dataset.to === "all";
+    }
+    scheduleCounts();
+    scheduleCost();
+  });
+
+  // What each control changes: counts, the cost, or both.
+  const affectsCost = new Set(["domains", "behaviors", "layouts", "seed", "variants", "model"]);
+  const affectsCounts = new Set(["domains", "behaviors", "layouts", "seed", "variants", "format", "out"]);
+  function onEdit(event) {
+    const name = event.target.name;
+    if (affectsCounts.has(name)) scheduleCounts();
+    if (affectsCost.has(name)) scheduleCost();
+  }
+  document.addEventListener("input", onEdit);
+  document.addEventListener("change", onEdit);
+
+  refreshCounts();
+  refreshCost();
+})();

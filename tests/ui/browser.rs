@@ -1,0 +1,663 @@
+//! The page in headless Chromium (Debian's `chromium` and `chromium-driver`,
+//! driven over WebDriver with fantoccini) against the `coverage serve`
+//! binary on 127.0.0.1. One browser runs every step in turn: starting
+//! Chromium is the slow part, and the steps read best as one user's visit.
+
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
+use serde_json::{Value, json};
+
+use crate::support::coverage;
+
+/// How long a step may take: debug builds on a loaded 2-core machine.
+const PATIENCE: Duration = Duration::from_secs(120);
+
+/// A child process killed when dropped, so a failing step leaves nothing.
+struct Killed(Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// `coverage serve` on 127.0.0.1, its address read from its first line.
+fn serve(root: &Path, extra: &[&str]) -> (Killed, String) {
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("coverage"))
+        .args(["serve", "--addr", "127.0.0.1:0", "--root"])
+        .arg(root)
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line.trim().rsplit(' ').next().unwrap().to_owned();
+    assert!(url.starts_with("http://127.0.0.1:"), "{line}");
+    (Killed(child), url)
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// chromedriver and the profile of the headless Chromium behind it.
+struct Browser {
+    _driver: Killed,
+    _profile: tempfile::TempDir,
+}
+
+impl Browser {
+    async fn start(chromium: &Path) -> (Self, Client) {
+        let port = free_port();
+        let driver = Killed(
+            Command::new("chromedriver")
+                .arg(format!("--port={port}"))
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("chromedriver runs (apt-get install chromium-driver)"),
+        );
+        let profile = tempfile::tempdir().unwrap();
+        let options = json!({
+            "binary": chromium,
+            "args": [
+                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--no-first-run", "--window-size=1400,2600",
+                format!("--user-data-dir={}", profile.path().display()),
+                // The network unplugged: no name but the loopback resolves.
+                "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
+            ],
+        });
+        let mut capabilities = serde_json::Map::new();
+        capabilities.insert("goog:chromeOptions".into(), options);
+        let webdriver = format!("http://127.0.0.1:{port}");
+        let started = Instant::now();
+        let client = loop {
+            let connected = ClientBuilder::new(HttpConnector::new())
+                .capabilities(capabilities.clone())
+                .connect(&webdriver)
+                .await;
+            match connected {
+                Ok(client) => break client,
+                Err(error) if started.elapsed() > Duration::from_secs(30) => {
+                    panic!("no WebDriver session from chromedriver: {error}")
+                }
+                Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
+            }
+        };
+        let browser = Self {
+            _driver: driver,
+            _profile: profile,
+        };
+        (browser, client)
+    }
+}
+
+/// The page as a user drives it.
+struct Page {
+    client: Client,
+}
+
+impl Page {
+    async fn js(&self, script: &str) -> Value {
+        self.client.execute(script, vec![]).await.unwrap()
+    }
+
+    /// Polls `script` until it returns something other than null or false.
+    async fn until(&self, what: &str, script: &str) -> Value {
+        let started = Instant::now();
+        loop {
+            let value = self.js(script).await;
+            if !value.is_null() && value != Value::Bool(false) {
+                return value;
+            }
+            assert!(started.elapsed() < PATIENCE, "timed out waiting for {what}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    async fn click(&self, testid: &str) {
+        self.client
+            .find(Locator::Css(&format!("[data-testid='{testid}']")))
+            .await
+            .unwrap_or_else(|e| panic!("no element {testid}: {e}"))
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("cannot click {testid}: {e}"));
+    }
+
+    async fn text(&self, testid: &str) -> String {
+        let script =
+            format!("return document.querySelector(\"[data-testid='{testid}']\").textContent");
+        self.js(&script).await.as_str().unwrap().trim().to_owned()
+    }
+
+    /// The figures as the page shows them, once the newest count is in.
+    async fn settled_count(&self, testid: &str, expected: usize) -> usize {
+        let script = format!(
+            "const f = document.getElementById('figures'); \
+             const n = document.querySelector(\"[data-testid='{testid}']\").textContent.replaceAll(',', ''); \
+             return f.dataset.state === 'ready' && n === '{expected}' ? Number(n) : null"
+        );
+        let started = Instant::now();
+        loop {
+            let value = self.js(&script).await;
+            if let Some(n) = value.as_u64() {
+                return n as usize;
+            }
+            if started.elapsed() > PATIENCE {
+                let shown = self.text(testid).await;
+                return shown.replace(',', "").parse().unwrap_or(usize::MAX);
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    async fn key(&self, keys: &str) {
+        self.client
+            .active_element()
+            .await
+            .unwrap()
+            .send_keys(keys)
+            .await
+            .unwrap();
+    }
+
+    async fn focused_testid(&self) -> String {
+        let value = self
+            .js("return document.activeElement && document.activeElement.dataset.testid || ''")
+            .await;
+        value.as_str().unwrap_or_default().to_owned()
+    }
+
+    /// Presses Tab until the element with `testid` has focus.
+    async fn tab_to(&self, testid: &str) {
+        for _ in 0..200 {
+            if self.focused_testid().await == testid {
+                return;
+            }
+            self.key("\u{e004}").await;
+        }
+        panic!("Tab never reached {testid}");
+    }
+}
+
+fn chromium() -> Option<PathBuf> {
+    let found = ["chromium", "chromium-browser"]
+        .into_iter()
+        .find_map(|name| {
+            let path = Command::new("sh")
+                .args(["-c", &format!("command -v {name}")])
+                .output()
+                .ok()?;
+            let path = String::from_utf8(path.stdout).ok()?;
+            (!path.trim().is_empty()).then(|| PathBuf::from(path.trim()))
+        });
+    let driver = Command::new("sh")
+        .args(["-c", "command -v chromedriver"])
+        .output()
+        .is_ok_and(|o| !o.stdout.is_empty());
+    match (found, driver) {
+        (Some(path), true) => Some(path),
+        _ if std::env::var_os("CI").is_some() => {
+            panic!("chromium or chromedriver is missing; .ci/run installs them")
+        }
+        _ => {
+            eprintln!(
+                "\n*** SKIPPED the page's browser tests: chromium or chromedriver is not installed \
+                 (apt-get install chromium chromium-driver) ***\n"
+            );
+            None
+        }
+    }
+}
+
+/// `coverage <args>` printed JSON.
+fn json_of(args: &[&str]) -> Value {
+    let output = coverage().args(args).output().unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+/// Every file under `dir`, relative, with its bytes.
+fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut files = Vec::new();
+    let mut stack = vec![dir.to_owned()];
+    while let Some(at) = stack.pop() {
+        for entry in std::fs::read_dir(&at).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                let bytes = std::fs::read(&path).unwrap();
+                files.push((path.strip_prefix(dir).unwrap().to_owned(), bytes));
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+#[test]
+fn the_page_in_headless_chromium() {
+    let Some(chromium) = chromium() else { return };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let root = tempfile::tempdir().unwrap();
+        let (_server, url) = serve(root.path(), &[]);
+        let (_browser, client) = Browser::start(&chromium).await;
+        let result = tokio::spawn(visit(client.clone(), url, root.path().to_owned())).await;
+        let _ = client.close().await;
+        if let Err(error) = result {
+            std::panic::resume_unwind(error.into_panic());
+        }
+    });
+}
+
+async fn visit(client: Client, url: String, root: PathBuf) {
+    let browser = Page { client };
+    let started = Instant::now();
+    browser.client.goto(&url).await.unwrap();
+    let loaded = started.elapsed();
+    browser
+        .until(
+            "the first counts",
+            "return document.getElementById('figures').dataset.state === 'ready'",
+        )
+        .await;
+    let ready = started.elapsed();
+    offline_and_labelled(&browser, &url).await;
+    eprintln!("page: DOMContentLoaded+load in {loaded:?}, live figures in {ready:?}");
+
+    selection_matches_manifest_and_report(&browser).await;
+    keyboard_alone_changes_the_selection(&browser).await;
+    scenario_opens_from_the_grid(&browser).await;
+    generate_save_download_and_refuse(&browser, &url, &root).await;
+    cancel_a_long_job(&browser).await;
+}
+
+/// No request left localhost and every control has a name.
+async fn offline_and_labelled(browser: &Page, url: &str) {
+    let entries = browser
+        .js(
+            "return performance.getEntriesByType('resource').map(e => e.name)\
+             .concat(performance.getEntriesByType('navigation').map(e => e.name))",
+        )
+        .await;
+    let entries = entries.as_array().unwrap();
+    assert!(entries.len() >= 3, "{entries:?}");
+    for entry in entries {
+        assert!(
+            entry.as_str().unwrap().starts_with(url),
+            "a request left the server: {entry}"
+        );
+    }
+    let weight = browser
+        .js("return performance.getEntriesByType('navigation').concat(performance.getEntriesByType('resource'))\
+             .reduce((sum, e) => sum + e.transferSize, 0)")
+        .await;
+    eprintln!("page: first load transferred {weight} bytes");
+    let unlabelled = browser
+        .js("return [...document.querySelectorAll('input, select, button, a[href]')]\
+             .filter(e => e.offsetParent !== null || e.type === 'checkbox')\
+             .filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label') && !e.textContent.trim())\
+             .map(e => e.outerHTML)")
+        .await;
+    assert_eq!(unlabelled, json!([]), "controls without a label");
+}
+
+/// Two domains and one behavior: kept and excluded are the manifest's; the
+/// grid, the rules and the cost are `coverage report`'s.
+async fn selection_matches_manifest_and_report(browser: &Page) {
+    browser.click("domains-none").await;
+    browser.click("behaviors-none").await;
+    browser.click("domain-checkout_payments").await;
+    browser.click("domain-cart_management").await;
+    browser.click("behavior-multi_turn").await;
+
+    let manifest = json_of(&[
+        "manifest",
+        "--json",
+        "--domain",
+        "checkout_payments",
+        "--domain",
+        "cart_management",
+        "--behavior",
+        "multi_turn",
+    ]);
+    let kept = manifest["totals"]["kept"].as_u64().unwrap() as usize;
+    assert_eq!(browser.settled_count("kept-count", kept).await, kept);
+    let excluded = manifest["totals"]["excluded"].as_u64().unwrap() as usize;
+    assert_eq!(
+        browser.settled_count("excluded-count", excluded).await,
+        excluded
+    );
+
+    let reports = tempfile::tempdir().unwrap();
+    let out = reports.path().join("r");
+    let status = coverage()
+        .args([
+            "report",
+            "--domain",
+            "checkout_payments",
+            "--domain",
+            "cart_management",
+            "--behavior",
+            "multi_turn",
+            "--out",
+        ])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(status.status.success());
+    let report: Value =
+        serde_json::from_slice(&std::fs::read(out.join("report.json")).unwrap()).unwrap();
+    assert_eq!(report["totals"]["kept"], kept);
+    for pair in report["pairs"].as_array().unwrap() {
+        let cell = format!(
+            "grid-{}-{}",
+            pair["domain"].as_str().unwrap(),
+            pair["behavior"].as_str().unwrap()
+        );
+        assert_eq!(
+            browser.text(&cell).await,
+            pair["kept"].to_string(),
+            "{cell}"
+        );
+    }
+    let dashes = browser
+        .js("return [...document.querySelectorAll('button.cell')].filter(c => c.textContent === '—').length")
+        .await;
+    assert_eq!(dashes, json!(14 * 6 - 2));
+    for rule in report["rules"].as_array().unwrap() {
+        let id = rule["id"].as_str().unwrap();
+        let shown = browser
+            .js(&format!("return document.querySelector(\"[data-testid='rule-{id}'] [data-role='removed']\").textContent"))
+            .await;
+        assert_eq!(
+            shown.as_str().unwrap().replace(',', ""),
+            rule["removed"].to_string(),
+            "rule {id}"
+        );
+    }
+
+    // The cost of each model the page offers: the report's total for it.
+    for model in ["gpt-4o", "gpt-4o-mini"] {
+        browser
+            .client
+            .find(Locator::Css("[data-testid='model']"))
+            .await
+            .unwrap()
+            .select_by_value(model)
+            .await
+            .unwrap();
+        let expected = report["cost"]["models"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["model"] == model)
+            .unwrap();
+        let total = format!("${:.4}", expected["total"]["cost"].as_f64().unwrap());
+        let script = format!(
+            "return document.getElementById('cost').dataset.state === 'ready' && \
+             document.getElementById('model').value === '{model}' && \
+             document.querySelector(\"[data-testid='cost-total']\").textContent === '{total}'"
+        );
+        browser
+            .until(&format!("the {model} cost {total}"), &script)
+            .await;
+        let tokens = browser
+            .js("return document.querySelector(\"tr[data-cost='total'] [data-field='input_tokens']\").textContent")
+            .await;
+        assert_eq!(
+            tokens.as_str().unwrap().replace(',', ""),
+            expected["total"]["input_tokens"].to_string()
+        );
+    }
+}
+
+/// Tab, Enter and Space alone: none of the domains, then the first; none of
+/// the behaviors, then the first.
+async fn keyboard_alone_changes_the_selection(browser: &Page) {
+    browser
+        .js("document.activeElement.blur(); window.scrollTo(0, 0)")
+        .await;
+    browser.tab_to("domains-none").await;
+    browser.key("\u{e007}").await; // Enter
+    browser.tab_to("domain-product_discovery_search").await;
+    browser.key(" ").await;
+    browser.tab_to("behaviors-none").await;
+    browser.key("\u{e007}").await;
+    browser.tab_to("behavior-happy_path").await;
+    browser.key(" ").await;
+    let manifest = json_of(&[
+        "manifest",
+        "--json",
+        "--domain",
+        "product_discovery_search",
+        "--behavior",
+        "happy_path",
+    ]);
+    let kept = manifest["totals"]["kept"].as_u64().unwrap() as usize;
+    assert_eq!(browser.settled_count("kept-count", kept).await, kept);
+}
+
+/// A grid cell lists its scenarios; one opens its conversation, system
+/// prompt and expected action.
+async fn scenario_opens_from_the_grid(browser: &Page) {
+    browser.click("grid-checkout_payments-multi_turn").await;
+    let id = "checkout_payments.multi_turn.high.soft.low_stock.near_limit";
+    browser
+        .until(
+            "the cell's list",
+            &format!("return !!document.querySelector(\"[data-testid='scenario-{id}']\")"),
+        )
+        .await;
+    browser.click(&format!("scenario-{id}")).await;
+    browser
+        .until(
+            "the conversation",
+            "return !!document.querySelector(\"[data-testid='conversation']\")",
+        )
+        .await;
+    let shown: Value = serde_json::from_slice(
+        &coverage()
+            .args(["show", id, "--json"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    let first_turn = shown["conversation"]["turns"][0]["content"]
+        .as_str()
+        .unwrap();
+    let conversation = browser.text("conversation").await;
+    assert!(conversation.contains(first_turn), "{conversation}");
+    let prompt = browser.text("system-prompt").await;
+    assert_eq!(
+        prompt,
+        shown["conversation"]["system_prompt"]
+            .as_str()
+            .unwrap()
+            .trim()
+    );
+    let action = browser.text("expected-action").await;
+    assert!(
+        action.starts_with(
+            shown["golden"]["final_outcome"]["decision"]
+                .as_str()
+                .unwrap()
+        ),
+        "{action}"
+    );
+    // Focus moved to the scenario, for keyboard and screen-reader users.
+    let focused = browser.js("return document.activeElement.id").await;
+    assert_eq!(focused, "scenario-heading");
+}
+
+/// Generate and save into the empty root, download every file link and
+/// validate what came down; a second run without overwrite is refused and
+/// changes nothing; with overwrite every file is unchanged.
+async fn generate_save_download_and_refuse(browser: &Page, url: &str, root: &Path) {
+    browser.click("domains-none").await;
+    browser.click("domain-checkout_payments").await;
+    browser.click("domain-cart_management").await;
+    browser.click("behaviors-none").await;
+    browser.click("behavior-multi_turn").await;
+    browser.settled_count("kept-count", 144).await;
+    browser.click("generate").await;
+    browser
+        .until(
+            "the job to finish",
+            "return document.getElementById('progress').dataset.state === 'done'",
+        )
+        .await;
+    let progress = browser
+        .js("const p = document.getElementById('progress'); return [p.value, p.max]")
+        .await;
+    assert_eq!(progress[0], progress[1], "the bar ends full");
+
+    let shots = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("ui-screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
+    browser.js("window.scrollTo(0, 0)").await;
+    let png = browser.client.screenshot().await.unwrap();
+    std::fs::write(shots.join("after-generate.png"), png).unwrap();
+    eprintln!(
+        "page: screenshot {}",
+        shots.join("after-generate.png").display()
+    );
+
+    let links = browser
+        .js("return [...document.querySelectorAll(\"[data-testid='file-link']\")].map(a => a.getAttribute('href'))")
+        .await;
+    let links: Vec<String> = links
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l.as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(links.len(), 10, "5 pairs of dataset and golden: {links:?}");
+    let downloads = tempfile::tempdir().unwrap();
+    let agent: ureq::Agent = ureq::Agent::config_builder().build().into();
+    for link in &links {
+        let relative = link.strip_prefix("/files/").unwrap();
+        let body = agent
+            .get(format!("{url}{link}"))
+            .call()
+            .unwrap()
+            .body_mut()
+            .read_to_vec()
+            .unwrap();
+        let target = downloads.path().join(relative);
+        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+        std::fs::write(target, body).unwrap();
+    }
+    let validated = coverage()
+        .arg("validate")
+        .arg(downloads.path())
+        .output()
+        .unwrap();
+    assert!(
+        validated.status.success(),
+        "{}",
+        String::from_utf8_lossy(&validated.stdout)
+    );
+    assert!(String::from_utf8_lossy(&validated.stdout).contains("10 files valid"));
+    // The browser itself fetches a link as a download would.
+    let fetched = browser
+        .js("return fetch(document.querySelector(\"[data-testid='file-link']\").href).then(r => r.status)")
+        .await;
+    assert_eq!(fetched, 200);
+
+    let before = snapshot(root);
+    browser.click("generate").await;
+    browser
+        .until(
+            "the refusal",
+            "return !document.querySelector(\"[data-testid='refusal']\").hidden",
+        )
+        .await;
+    let message = browser.text("refusal-message").await;
+    assert!(message.contains("exist"), "{message}");
+    assert_eq!(snapshot(root), before, "a refused run changes nothing");
+
+    browser.click("overwrite-retry").await;
+    browser
+        .until("the overwrite to finish", "return document.getElementById('progress').dataset.state === 'done' && document.querySelectorAll(\"[data-status='unchanged']\").length === 10")
+        .await;
+    assert_eq!(
+        snapshot(root),
+        before,
+        "the same selection and seed give the same bytes"
+    );
+    assert!(
+        browser
+            .text("job-status")
+            .await
+            .contains("0 written, 5 unchanged")
+    );
+    browser
+        .js("document.getElementById('overwrite').checked = false")
+        .await;
+}
+
+/// A job over many variants, cancelled as it runs.
+async fn cancel_a_long_job(browser: &Page) {
+    browser.click("domains-all").await;
+    browser.click("behaviors-all").await;
+    let variants = browser
+        .client
+        .find(Locator::Css("[data-testid='variants']"))
+        .await
+        .unwrap();
+    variants.clear().await.unwrap();
+    // 12 × 5,376 in each of three layouts: under the server's 200,000.
+    variants.send_keys("12").await.unwrap();
+    browser.settled_count("conversation-count", 5376 * 12).await;
+    browser
+        .js("document.getElementById('out').value = 'many'")
+        .await;
+    browser.click("generate").await;
+    browser
+        .until(
+            "progress",
+            "return document.getElementById('progress').value > 0",
+        )
+        .await;
+    browser.click("cancel").await;
+    browser
+        .until(
+            "the cancellation",
+            "return document.getElementById('progress').dataset.state === 'failed'",
+        )
+        .await;
+    let status = browser.text("job-status").await;
+    assert!(status.to_lowercase().contains("cancel"), "{status}");
+    let enabled = browser
+        .js("return !document.querySelector(\"[data-testid='generate']\").disabled")
+        .await;
+    assert_eq!(enabled, true, "a new job can start");
+}
