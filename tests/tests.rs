@@ -36,6 +36,6 @@ mod scenario_ids;
 // Shared helpers: paths and taxonomy loading.
 mod support;
 // The Coverage Generator page: components, routes, headless Chromium.
-mod ui;
+mod page;
 // Every validator check on a fixture, with its exact rendered message.
 mod validation;

@@ -15,6 +15,8 @@
   const cancelButton = $("cancel-button");
   const progress = $("progress");
   const show = (n) => new Intl.NumberFormat("en-US").format(n);
+  // When the first live figures and estimate arrived (scripts/ui-load.py).
+  const markOnce = (name) => performance.getEntriesByName(name).length || performance.mark(name);
 
   // ---- the API ------------------------------------------------------------
 
@@ -138,6 +140,7 @@
     }
     applyDryRun(answer.dry, +s.variants);
     $("figures").dataset.state = "ready";
+    markOnce("coverage:figures");
   }
 
   // The same five shades as the server's `heat`.
@@ -239,6 +242,7 @@
     const model = answer.estimate.models[0];
     fillCost(model);
     $("cost").dataset.state = "ready";
+    markOnce("coverage:cost");
     $("cost-status").textContent =
       `Tokenizer ${model.tokenizer}${model.approximate ? " (approximate for this model)" : ""}; ` +
       `${model.input_per_million} / ${model.output_per_million} USD per million tokens in / out.`;

@@ -22,6 +22,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/", get(page::page))
         .route("/ui/page.js", get(page::script))
         .route("/ui/page.css", get(page::style))
+        .route("/ui/favicon.svg", get(page::icon))
         .route("/ui/cells/{domain}/{behavior}", get(page::cell))
         .route("/ui/scenarios/{id}", get(page::scenario))
         .route("/coverage/cost", get(cost::cost))
@@ -62,7 +63,7 @@ async fn method_not_allowed() -> ApiError {
 }
 
 /// What anyone may load without the token: the page shell and its assets.
-const PUBLIC_PATHS: [&str; 3] = ["/", "/ui/page.js", "/ui/page.css"];
+const PUBLIC_PATHS: [&str; 4] = ["/", "/ui/page.js", "/ui/page.css", "/ui/favicon.svg"];
 
 /// With a token set, every request carries `Authorization: Bearer TOKEN`.
 async fn require_token(

@@ -28,6 +28,7 @@ use crate::{DEFAULT_SEED, TaxonomyEnum};
 /// anywhere but the server that answered it.
 pub const SCRIPT: &str = include_str!("../../assets/ui/page.js");
 pub const STYLE: &str = include_str!("../../assets/ui/page.css");
+pub const ICON: &str = include_str!("../../assets/ui/favicon.svg");
 
 /// What the page allows: its own script, style and API, nothing else.
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; \

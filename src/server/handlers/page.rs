@@ -39,6 +39,10 @@ pub async fn style() -> Response {
     asset("text/css; charset=utf-8", ui::STYLE)
 }
 
+pub async fn icon() -> Response {
+    asset("image/svg+xml", ui::ICON)
+}
+
 /// One grid cell's scenarios, as an HTML fragment.
 pub async fn cell(
     State(state): State<Arc<AppState>>,

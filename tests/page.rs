@@ -266,7 +266,7 @@ async fn page_and_assets_are_served_with_a_strict_policy() {
 async fn with_a_token_only_the_page_shell_is_public() {
     let root = tempfile::tempdir().unwrap();
     let token = Some("s3cret");
-    for public in ["/", "/ui/page.js", "/ui/page.css"] {
+    for public in ["/", "/ui/page.js", "/ui/page.css", "/ui/favicon.svg"] {
         assert_eq!(
             get(root.path(), token, public, false).await.0,
             StatusCode::OK,

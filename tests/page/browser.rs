@@ -294,6 +294,7 @@ async fn visit(client: Client, url: String, root: PathBuf) {
 
     selection_matches_manifest_and_report(&browser).await;
     keyboard_alone_changes_the_selection(&browser).await;
+    a_stale_answer_never_overwrites_a_newer_one(&browser).await;
     scenario_opens_from_the_grid(&browser).await;
     generate_save_download_and_refuse(&browser, &url, &root).await;
     cancel_a_long_job(&browser).await;
@@ -463,6 +464,53 @@ async fn keyboard_alone_changes_the_selection(browser: &Page) {
     ]);
     let kept = manifest["totals"]["kept"].as_u64().unwrap() as usize;
     assert_eq!(browser.settled_count("kept-count", kept).await, kept);
+}
+
+/// The answer to an older selection arrives last (the page's fetch is
+/// slowed for it) and is dropped: the newer selection's figures stay.
+async fn a_stale_answer_never_overwrites_a_newer_one(browser: &Page) {
+    browser
+        .js("const real = window.fetch; let slowed = false; \
+             window.fetch = (url, options) => { \
+               const answer = real(url, options); \
+               if (slowed || !String(url).includes('dry_run')) return answer; \
+               slowed = true; window.slowedAnswer = 'pending'; \
+               return answer.then(r => new Promise(done => setTimeout(() => { window.slowedAnswer = 'arrived'; done(r); }, 1500))); \
+             }")
+        .await;
+    browser.click("domain-cart_management").await;
+    browser
+        .until(
+            "the slowed question",
+            "return window.slowedAnswer === 'pending'",
+        )
+        .await;
+    browser.click("domain-checkout_payments").await;
+    let manifest = json_of(&[
+        "manifest",
+        "--json",
+        "--domain",
+        "product_discovery_search",
+        "--domain",
+        "cart_management",
+        "--domain",
+        "checkout_payments",
+        "--behavior",
+        "happy_path",
+    ]);
+    let kept = manifest["totals"]["kept"].as_u64().unwrap() as usize;
+    assert_eq!(browser.settled_count("kept-count", kept).await, kept);
+    browser
+        .until(
+            "the stale answer",
+            "return window.slowedAnswer === 'arrived'",
+        )
+        .await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(
+        browser.text("kept-count").await.replace(',', ""),
+        kept.to_string()
+    );
 }
 
 /// A grid cell lists its scenarios; one opens its conversation, system
