@@ -50,7 +50,16 @@ fn scratch() -> PathBuf {
 fn workspace_copy(name: &str) -> PathBuf {
     let work = scratch().join(name);
     let _ = std::fs::remove_dir_all(&work);
-    for dir in ["src", "core", "macros", "taxonomy", "schemas", "benches"] {
+    for dir in [
+        "src",
+        "core",
+        "macros",
+        "taxonomy",
+        "schemas",
+        "benches",
+        "templates",
+        "assets",
+    ] {
         copy_tree(&root().join(dir), &work.join(dir));
     }
     for file in ["Cargo.toml", "Cargo.lock", "build.rs"] {
