@@ -183,3 +183,39 @@ fn an_unknown_domain_is_named_with_the_valid_ids_and_exit_code_2() {
     );
     assert!(output.stdout.is_empty());
 }
+
+/// `Manifest::to_json` writes the scenario entries itself, for speed; its
+/// bytes are serde_json's pretty printing of the manifest for every shape
+/// of selection: all, one pair, a domain with no kept scenario left out,
+/// nothing, variants, other seeds.
+#[test]
+fn manifest_json_is_serde_pretty_printing_for_every_shape() {
+    use coverage::contract::manifest::Manifest;
+    use coverage::{Behavior, Coverage, Domain, Selection};
+    let selections = [
+        Selection::all(),
+        Selection::new(vec![Domain::TrustSafetyFraud], vec![Behavior::HappyPath]),
+        Selection::new(vec![Domain::ShippingDelivery], vec![]),
+        Selection::new(vec![], vec![Behavior::AdversarialTrap, Behavior::Ambiguous]),
+    ];
+    for seed in [42, 7, u64::MAX] {
+        let coverage = Coverage::evaluate(seed);
+        for selection in &selections {
+            for variants in [1, 3] {
+                let manifest = Manifest::build(&coverage, selection).with_variants(variants);
+                let expected = serde_json::to_string_pretty(&manifest).unwrap() + "\n";
+                assert!(
+                    manifest.to_json() == expected,
+                    "seed {seed}, variants {variants}"
+                );
+            }
+        }
+        let mut empty = Manifest::build(&coverage, &selections[1]);
+        empty.scenarios.clear();
+        empty.excluded.clear();
+        assert_eq!(
+            empty.to_json(),
+            serde_json::to_string_pretty(&empty).unwrap() + "\n"
+        );
+    }
+}
