@@ -16,6 +16,8 @@ mod golden;
 mod rng;
 mod script;
 mod text;
+
+pub use text::thousands;
 mod tools;
 
 use serde_json::json;

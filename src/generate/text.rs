@@ -93,7 +93,8 @@ pub fn quantity(value: f64, unit: &str, currency: &str) -> String {
     format!("{number} {unit}")
 }
 
-fn thousands(n: u64) -> String {
+/// Whole numbers as people read them: `5,376`.
+pub fn thousands(n: impl std::fmt::Display) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {

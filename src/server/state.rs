@@ -61,6 +61,19 @@ impl AppState {
         }
     }
 
+    /// Refuses work of more than `max_conversations` conversations (a 422
+    /// naming both figures).
+    pub fn within_ceiling(&self, planned: usize) -> Result<(), ApiError> {
+        if planned <= self.max_conversations {
+            return Ok(());
+        }
+        let error = crate::job::JobError::TooManyConversations {
+            planned,
+            limit: self.max_conversations,
+        };
+        Err(ApiError::from_job(error, &self.root))
+    }
+
     /// The coverage of `seed`, evaluated once and kept for the next asks.
     pub async fn coverage(&self, seed: u64) -> Result<Arc<Coverage>, ApiError> {
         let cached = |this: &Self| {

@@ -297,18 +297,7 @@ impl Page {
     }
 }
 
-/// Whole numbers as people read them: `5,376`.
-pub fn thousands(n: impl std::fmt::Display) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
+pub use crate::generate::thousands;
 
 /// Dollars as the report writes them: four decimals.
 pub fn usd(value: &f64) -> String {

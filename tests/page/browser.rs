@@ -15,6 +15,10 @@ use serde_json::{Value, json};
 
 use crate::support::coverage;
 
+/// The acceptance selection.
+const TWO_DOMAINS: &[&str] = &["checkout_payments", "cart_management"];
+const ONE_BEHAVIOR: &[&str] = &["multi_turn"];
+
 /// How long a step may take: debug builds on a loaded 2-core machine.
 const PATIENCE: Duration = Duration::from_secs(120);
 
@@ -169,6 +173,18 @@ impl Page {
         }
     }
 
+    /// Clicks *Select none* for both groups, then each of these.
+    async fn choose(&self, domains: &[&str], behaviors: &[&str]) {
+        self.click("domains-none").await;
+        self.click("behaviors-none").await;
+        for domain in domains {
+            self.click(&format!("domain-{domain}")).await;
+        }
+        for behavior in behaviors {
+            self.click(&format!("behavior-{behavior}")).await;
+        }
+    }
+
     async fn key(&self, keys: &str) {
         self.client
             .active_element()
@@ -226,6 +242,14 @@ fn chromium() -> Option<PathBuf> {
             None
         }
     }
+}
+
+/// The manifest's kept count for these domains and behaviors.
+fn kept_by_manifest(domains: &[&str], behaviors: &[&str]) -> usize {
+    let mut args = vec!["manifest", "--json"];
+    args.extend(domains.iter().flat_map(|d| ["--domain", d]));
+    args.extend(behaviors.iter().flat_map(|b| ["--behavior", b]));
+    json_of(&args)["totals"]["kept"].as_u64().unwrap() as usize
 }
 
 /// `coverage <args>` printed JSON.
@@ -333,22 +357,11 @@ async fn offline_and_labelled(browser: &Page, url: &str) {
 /// Two domains and one behavior: kept and excluded are the manifest's; the
 /// grid, the rules and the cost are `coverage report`'s.
 async fn selection_matches_manifest_and_report(browser: &Page) {
-    browser.click("domains-none").await;
-    browser.click("behaviors-none").await;
-    browser.click("domain-checkout_payments").await;
-    browser.click("domain-cart_management").await;
-    browser.click("behavior-multi_turn").await;
-
-    let manifest = json_of(&[
-        "manifest",
-        "--json",
-        "--domain",
-        "checkout_payments",
-        "--domain",
-        "cart_management",
-        "--behavior",
-        "multi_turn",
-    ]);
+    browser.choose(TWO_DOMAINS, ONE_BEHAVIOR).await;
+    let mut args = vec!["manifest", "--json"];
+    args.extend(TWO_DOMAINS.iter().flat_map(|d| ["--domain", d]));
+    args.extend(ONE_BEHAVIOR.iter().flat_map(|b| ["--behavior", b]));
+    let manifest = json_of(&args);
     let kept = manifest["totals"]["kept"].as_u64().unwrap() as usize;
     assert_eq!(browser.settled_count("kept-count", kept).await, kept);
     let excluded = manifest["totals"]["excluded"].as_u64().unwrap() as usize;
@@ -454,15 +467,7 @@ async fn keyboard_alone_changes_the_selection(browser: &Page) {
     browser.key("\u{e007}").await;
     browser.tab_to("behavior-happy_path").await;
     browser.key(" ").await;
-    let manifest = json_of(&[
-        "manifest",
-        "--json",
-        "--domain",
-        "product_discovery_search",
-        "--behavior",
-        "happy_path",
-    ]);
-    let kept = manifest["totals"]["kept"].as_u64().unwrap() as usize;
+    let kept = kept_by_manifest(&["product_discovery_search"], &["happy_path"]);
     assert_eq!(browser.settled_count("kept-count", kept).await, kept);
 }
 
@@ -486,19 +491,14 @@ async fn a_stale_answer_never_overwrites_a_newer_one(browser: &Page) {
         )
         .await;
     browser.click("domain-checkout_payments").await;
-    let manifest = json_of(&[
-        "manifest",
-        "--json",
-        "--domain",
-        "product_discovery_search",
-        "--domain",
-        "cart_management",
-        "--domain",
-        "checkout_payments",
-        "--behavior",
-        "happy_path",
-    ]);
-    let kept = manifest["totals"]["kept"].as_u64().unwrap() as usize;
+    let kept = kept_by_manifest(
+        &[
+            "product_discovery_search",
+            "cart_management",
+            "checkout_payments",
+        ],
+        &["happy_path"],
+    );
     assert_eq!(browser.settled_count("kept-count", kept).await, kept);
     browser
         .until(
@@ -570,12 +570,9 @@ async fn scenario_opens_from_the_grid(browser: &Page) {
 /// validate what came down; a second run without overwrite is refused and
 /// changes nothing; with overwrite every file is unchanged.
 async fn generate_save_download_and_refuse(browser: &Page, url: &str, root: &Path) {
-    browser.click("domains-none").await;
-    browser.click("domain-checkout_payments").await;
-    browser.click("domain-cart_management").await;
-    browser.click("behaviors-none").await;
-    browser.click("behavior-multi_turn").await;
-    browser.settled_count("kept-count", 144).await;
+    browser.choose(TWO_DOMAINS, ONE_BEHAVIOR).await;
+    let kept = kept_by_manifest(TWO_DOMAINS, ONE_BEHAVIOR);
+    assert_eq!(browser.settled_count("kept-count", kept).await, kept);
     browser.click("generate").await;
     browser
         .until(

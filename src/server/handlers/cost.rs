@@ -9,7 +9,6 @@ use serde_json::Value;
 
 use crate::contract::report_doc::CostEstimate;
 use crate::cost::{self, CostSpec, RatesError};
-use crate::job::JobError;
 use crate::server::error::{ApiError, Problem};
 use crate::server::request::{Generate, pairs};
 use crate::server::state::AppState;
@@ -96,16 +95,8 @@ pub async fn cost(
             .map_err(|e| unknown_model(model, e))?;
     }
     let coverage = state.coverage(request.seed).await?;
-    let planned = coverage.kept(&request.selection).count() * request.variants as usize;
-    if planned > state.max_conversations {
-        return Err(ApiError::from_job(
-            JobError::TooManyConversations {
-                planned,
-                limit: state.max_conversations,
-            },
-            &state.root,
-        ));
-    }
+    // Tokenizing is the work: every kept conversation once, whatever the layouts.
+    state.within_ceiling(coverage.kept(&request.selection).count() * request.variants as usize)?;
     let spec = CostSpec {
         models,
         trials,

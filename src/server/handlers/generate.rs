@@ -170,16 +170,7 @@ async fn respond(state: Arc<AppState>, request: Generate) -> Result<Response, Ap
                 .iter()
                 .map(|file| file.scenarios(&coverage, &request.selection).count())
                 .sum();
-            let planned = kept * request.variants as usize;
-            if planned > state.max_conversations {
-                return Err(ApiError::from_job(
-                    JobError::TooManyConversations {
-                        planned,
-                        limit: state.max_conversations,
-                    },
-                    &state.root,
-                ));
-            }
+            state.within_ceiling(kept * request.variants as usize)?;
             Ok(stream(request))
         }
     }
