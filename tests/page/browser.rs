@@ -322,6 +322,7 @@ async fn visit(client: Client, url: String, root: PathBuf) {
     scenario_opens_from_the_grid(&browser).await;
     generate_save_download_and_refuse(&browser, &url, &root).await;
     cancel_a_long_job(&browser).await;
+    the_token_is_asked_for_and_sent(&browser).await;
 }
 
 /// No request left localhost and every control has a name.
@@ -705,4 +706,58 @@ async fn cancel_a_long_job(browser: &Page) {
         .js("return !document.querySelector(\"[data-testid='generate']\").disabled")
         .await;
     assert_eq!(enabled, true, "a new job can start");
+}
+
+/// Against `serve --token`: the page loads, asks for the token when the
+/// API answers 401, then sends it with every call, the event stream
+/// included.
+async fn the_token_is_asked_for_and_sent(browser: &Page) {
+    let root = tempfile::tempdir().unwrap();
+    let (_server, url) = serve(root.path(), &["--token", "page-secret"]);
+    browser.client.goto(&url).await.unwrap();
+    browser
+        .until(
+            "the token field",
+            "return !document.getElementById('token-box').hidden",
+        )
+        .await;
+    browser
+        .client
+        .find(Locator::Css("[data-testid='token']"))
+        .await
+        .unwrap()
+        .send_keys("page-secret")
+        .await
+        .unwrap();
+    browser
+        .client
+        .find(Locator::Id("token-save"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .until(
+            "the figures with the token",
+            "return document.getElementById('figures').dataset.state === 'ready'",
+        )
+        .await;
+    browser
+        .choose(&["trust_safety_fraud"], &["happy_path"])
+        .await;
+    let kept = kept_by_manifest(&["trust_safety_fraud"], &["happy_path"]);
+    assert_eq!(browser.settled_count("kept-count", kept).await, kept);
+    browser.click("generate").await;
+    browser
+        .until(
+            "the job, followed with the token",
+            "return document.getElementById('progress').dataset.state === 'done'",
+        )
+        .await;
+    let links = browser
+        .js("return document.querySelectorAll(\"[data-testid='file-link']\").length")
+        .await;
+    // One domain, one behavior: three pairs, one per layout.
+    assert_eq!(links, 6);
 }

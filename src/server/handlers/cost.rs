@@ -35,7 +35,7 @@ const MAX_TRIALS: u32 = 1000;
     path = "/coverage/cost",
     tag = "coverage",
     params(
-        ("model" = Option<Vec<String>>, Query, description = "model ids with a rate, repeated or comma-separated (default gpt-4o); GET /coverage/models is not needed: a wrong id answers 422 with the list"),
+        ("model" = Option<Vec<String>>, Query, description = "model ids with a rate, repeated or comma-separated (default gpt-4o); an unknown id answers 422 listing the known ones"),
         ("trials" = Option<u32>, Query, minimum = 1, maximum = 1000, description = "runs of every graded turn (default 1)"),
         ("domains" = Option<Vec<crate::taxonomy::Domain>>, Query, description = "default all"),
         ("behaviors" = Option<Vec<crate::taxonomy::Behavior>>, Query, description = "default all"),
