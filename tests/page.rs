@@ -44,7 +44,7 @@ fn selectors_render_every_id_with_its_state() {
 fn summary_grid_and_rules_render_the_manifest_of_the_selection() {
     let coverage = Coverage::evaluate(42);
     let manifest = Manifest::build(&coverage, &two_by_one());
-    let summary = Summary::new(&manifest, 5, 3).render().unwrap();
+    let summary = Summary::new(&manifest, 5, 3 * 144 * 3).render().unwrap();
     let grid = Grid::new(&manifest).render().unwrap();
     let rules = Rules {
         rules: manifest.rules.clone(),

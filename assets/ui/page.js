@@ -7,6 +7,7 @@
 (() => {
   const COUNT_DELAY_MS = 150;
   const COST_DELAY_MS = 400;
+  const RETRY_MS = 2000;
   const MAX_VARIANTS = 10000;
 
   const $ = (id) => document.getElementById(id);
@@ -40,12 +41,17 @@
     }
   }
 
-  $("token-save").addEventListener("click", () => {
+  function useToken() {
     token = $("token").value.trim();
     sessionStorage.setItem("coverage-token", token);
     $("token-box").hidden = true;
+    $("figures-heading").focus();
     refreshCounts();
     refreshCost();
+  }
+  $("token-save").addEventListener("click", useToken);
+  $("token").addEventListener("keydown", (event) => {
+    if (event.key === "Enter") useToken();
   });
 
   // ---- the selection ------------------------------------------------------
@@ -76,12 +82,15 @@
     return "";
   }
 
+  // A number field holding text reads as "": name the field, not the value.
+  const shown = (id, value) => ($(id).validity.badInput || value === "" ? "" : ` '${value}'`);
+
   function badNumber(s) {
     if (!/^\d+$/.test(s.seed)) {
-      return `Seed '${s.seed}' is not a whole number from 0 to 9223372036854775807.`;
+      return `Seed${shown("seed", s.seed)} is not a whole number from 0 to 9223372036854775807.`;
     }
     if (!/^\d+$/.test(s.variants) || +s.variants < 1 || +s.variants > MAX_VARIANTS) {
-      return `Variants '${s.variants}' is not a whole number from 1 to ${MAX_VARIANTS}.`;
+      return `Variants${shown("variants", s.variants)} is not a whole number from 1 to ${MAX_VARIANTS}.`;
     }
     return "";
   }
@@ -112,35 +121,60 @@
     countTimer = setTimeout(refreshCounts, COUNT_DELAY_MS);
   }
 
+  // Whether the figures are current: "ready", "loading", "invalid" (a bad
+  // value in the form) or "error" (the server said no). Stale figures are
+  // dimmed; tests wait on it.
+  function figuresState(state) {
+    $("figures").dataset.state = state;
+    document.body.dataset.figures = state;
+  }
+
   async function refreshCounts() {
     const ticket = ++countTicket;
+    clearTimeout(countTimer);
     const s = selection();
     const empty = emptyChoice(s);
     const bad = empty || badNumber(s);
     showSelectionProblem(bad);
-    generateButton.disabled = Boolean(bad) || running !== null;
-    // For tests and assistive tools: whether the figures are current.
-    $("figures").dataset.state = bad ? "invalid" : "loading";
-    if (empty) return applyDryRun(null, 1);
-    if (bad) return;
+    canGenerate = false;
+    updateButtons();
+    if (empty) {
+      applyDryRun(null);
+      return figuresState("invalid");
+    }
+    if (bad) return figuresState("invalid");
+    figuresState("loading");
     let answer;
     try {
       const q = query(s, { dry_run: "true", format: s.format, out: s.out });
       const response = await api(`/coverage/generate?${q}`);
       answer = response.ok ? { dry: await response.json() } : { error: await problem(response) };
     } catch (error) {
-      answer = { error: { message: `The server did not answer: ${error.message}` } };
+      answer = { error: { message: `The server did not answer (${error.message}); trying again…` }, retry: true };
     }
     if (ticket !== countTicket) return; // a newer selection was asked for
     if (answer.error) {
       showSelectionProblem(answer.error.message);
-      generateButton.disabled = true;
-      $("figures").dataset.state = "error";
+      figuresState("error");
+      if (answer.retry) countTimer = setTimeout(refreshCounts, RETRY_MS);
       return;
     }
-    applyDryRun(answer.dry, +s.variants);
-    $("figures").dataset.state = "ready";
+    const dry = answer.dry;
+    applyDryRun(dry);
+    figuresState("ready");
     markOnce("coverage:figures");
+    if (dry.conversations > dry.max_conversations) {
+      showSelectionProblem(
+        `A run would write ${show(dry.conversations)} conversations, over this server's limit of ` +
+          `${show(dry.max_conversations)} (coverage serve --max-conversations): choose fewer variants, files or domains.`,
+      );
+    } else {
+      canGenerate = true;
+    }
+    updateButtons();
+    // The open cell was listed for another seed: list it again for this one.
+    const open = $("cell-list").querySelector("[data-seed]");
+    if (open && open.dataset.seed !== s.seed) openCell(open.dataset.domain, open.dataset.behavior, false);
   }
 
   // The same five shades as the server's `heat`.
@@ -152,12 +186,12 @@
   }
 
   // Puts a dry run's figures (or, for null, an empty selection's) in place.
-  function applyDryRun(dry, variants) {
+  function applyDryRun(dry) {
     const totals = dry ? dry.totals : { raw: 0, kept: 0, excluded: 0 };
     setFigure("kept-count", totals.kept);
     setFigure("excluded-count", totals.excluded);
     setFigure("raw-count", totals.raw);
-    setFigure("conversation-count", totals.kept * variants);
+    setFigure("conversation-count", dry ? dry.conversations : 0);
     setFigure("file-count", dry ? dry.files.length : 0);
 
     const kept = new Map((dry ? dry.pairs : []).map((p) => [`${p.domain}/${p.behavior}`, p.kept]));
@@ -230,13 +264,14 @@
       answer = response.ok ? { estimate: await response.json() } : { error: await problem(response) };
     } catch (error) {
       if (error.name === "AbortError") return;
-      answer = { error: { message: `The server did not answer: ${error.message}` } };
+      answer = { error: { message: `The server did not answer (${error.message}); trying again…` }, retry: true };
     }
     if (ticket !== costTicket) return;
     if (answer.error) {
       fillCost(null);
       $("cost-status").textContent = answer.error.message;
       $("cost").dataset.state = "error";
+      if (answer.retry) costTimer = setTimeout(refreshCost, RETRY_MS);
       return;
     }
     const model = answer.estimate.models[0];
@@ -295,20 +330,23 @@
     return /^\d+$/.test(s.seed) ? s.seed : "42";
   };
 
-  async function openCell(domain, behavior) {
+  async function openCell(domain, behavior, focus = true) {
     const ticket = ++browseTicket;
     const answer = await fragment(`/ui/cells/${domain}/${behavior}?seed=${browseSeed()}`);
     if (ticket !== browseTicket) return;
     $("browser-hint").hidden = true;
     place($("cell-list"), answer);
     $("scenario-view").replaceChildren();
-    ($("cell-heading") || $("browser-heading")).focus();
+    if (focus) ($("cell-heading") || $("browser-heading")).focus();
   }
 
   async function openScenario(button) {
     const ticket = ++browseTicket;
     const id = button.dataset.scenario;
-    const answer = await fragment(`/ui/scenarios/${encodeURIComponent(id)}?seed=${browseSeed()}`);
+    // The seed the list was made for: a scenario kept under one seed may be
+    // excluded under another.
+    const seed = button.closest("[data-seed]").dataset.seed;
+    const answer = await fragment(`/ui/scenarios/${encodeURIComponent(id)}?seed=${seed}`);
     if (ticket !== browseTicket) return;
     for (const other of $("cell-list").querySelectorAll("[aria-current]")) {
       other.removeAttribute("aria-current");
@@ -329,7 +367,14 @@
 
   // ---- generate and save ----------------------------------------------------
 
-  let running = null; // { id, out, total, done, controller }
+  let running = null; // { id, out, total, done, controller, cancelled }
+  let starting = false; // a POST is on its way
+  let canGenerate = false; // the figures are current and under the limit
+
+  function updateButtons() {
+    generateButton.disabled = starting || running !== null || !canGenerate;
+    cancelButton.disabled = running === null || running.cancelled;
+  }
 
   function jobStatus(text) {
     $("job-status").textContent = text;
@@ -337,8 +382,8 @@
 
   function setRunning(job) {
     running = job;
-    generateButton.disabled = job !== null;
-    cancelButton.disabled = job === null;
+    starting = false;
+    updateButtons();
     if (job === null) refreshCounts(); // files on disk changed
   }
 
@@ -352,11 +397,13 @@
     const s = selection();
     const bad = emptyChoice(s) || badNumber(s);
     if (bad) return jobStatus(bad);
+    if (starting || running) return;
     showRefusal(null);
     $("written-files").replaceChildren();
     progress.value = 0;
     progress.removeAttribute("data-state");
-    generateButton.disabled = true;
+    starting = true;
+    updateButtons();
     jobStatus("Starting…");
     const request = {
       domains: s.domains,
@@ -379,12 +426,14 @@
         body,
       });
     } catch (error) {
-      generateButton.disabled = false;
+      starting = false;
+      updateButtons();
       return jobStatus(`The server did not answer: ${error.message}`);
     }
     if (!response.ok) {
       const refusal = await problem(response);
-      generateButton.disabled = false;
+      starting = false;
+      updateButtons();
       if (response.status === 409) {
         showRefusal(refusal);
         return jobStatus("Refused: nothing was written.");
@@ -392,7 +441,14 @@
       return jobStatus(refusal.message);
     }
     const job = await response.json();
-    const following = { id: job.id, out: s.out, total: 0, done: 0, controller: new AbortController() };
+    const following = {
+      id: job.id,
+      out: s.out,
+      total: 0,
+      done: 0,
+      cancelled: false,
+      controller: new AbortController(),
+    };
     setRunning(following);
     jobStatus(`Job ${job.id} started.`);
     follow(following);
@@ -463,10 +519,20 @@
         listWritten(data.report);
         return true;
       }
-      case "error":
+      case "error": {
         progress.dataset.state = "failed";
-        jobStatus(data.detail || data.title || "The job failed.");
+        const detail = data.detail || data.title || "the job failed";
+        // A job the user did not cancel ends cancelled when the server stops.
+        const stopped = !job.cancelled && data.status === 409;
+        jobStatus(
+          job.cancelled
+            ? `Cancelled: ${detail}`
+            : stopped
+              ? `The server stopped the job (it is shutting down): ${detail}`
+              : detail,
+        );
         return true;
+      }
       default:
         return false; // file_started, file_done: the bar moves on progress
     }
@@ -476,25 +542,43 @@
     "/files/" +
     (out === "." ? path : `${out}/${path}`).split("/").map(encodeURIComponent).join("/");
 
+  function link(out, path, status) {
+    const a = document.createElement("a");
+    a.href = fileUrl(out, path);
+    a.download = path.split("/").pop();
+    a.textContent = path;
+    a.dataset.testid = "file-link";
+    a.dataset.status = status;
+    return a;
+  }
+
+  function badge(status) {
+    const span = document.createElement("span");
+    span.className = `badge ${status}`;
+    span.textContent = status === "unchanged" ? "unchanged" : "written";
+    return span;
+  }
+
+  // Every written file: each dataset with its golden (and sidecars), then
+  // the manifest of the run.
   function listWritten(report) {
     const items = [];
     for (const file of report.files) {
       const li = document.createElement("li");
       for (const path of [file.path, file.golden_path, ...(file.meta_paths || [])]) {
-        const a = document.createElement("a");
-        a.href = fileUrl(report.out, path);
-        a.download = path.split("/").pop();
-        a.textContent = path;
-        a.dataset.testid = "file-link";
-        a.dataset.status = file.status;
-        li.append(a, " ");
+        li.append(link(report.out, path, file.status), " ");
       }
-      const badge = document.createElement("span");
-      badge.className = `badge ${file.status}`;
-      badge.textContent = file.status === "unchanged" ? "unchanged" : "written";
-      li.append(badge, ` ${show(file.conversations)} conversations`);
+      li.append(badge(file.status), ` ${show(file.conversations)} conversations`);
       items.push(li);
     }
+    const manifest = document.createElement("li");
+    manifest.append(
+      link(report.out, report.manifest_path, report.manifest_status),
+      " ",
+      badge(report.manifest_status),
+      " the manifest: every kept scenario and why the rest are excluded",
+    );
+    items.push(manifest);
     $("written-files").replaceChildren(...items);
   }
 
@@ -515,17 +599,16 @@
 
   async function cancelJob() {
     if (!running) return;
-    cancelButton.disabled = true;
+    running.cancelled = true;
+    updateButtons();
     jobStatus("Cancelling…");
     const response = await api(`/coverage/jobs/${running.id}`, { method: "DELETE" });
     if (!response.ok && response.status !== 409) jobStatus((await problem(response)).message);
   }
 
   generateButton.addEventListener("click", () => startJob($("overwrite").checked));
-  $("overwrite-button").addEventListener("click", () => {
-    $("overwrite").checked = true;
-    startJob(true);
-  });
+  // Overwrites this once; the box is left as the user set it.
+  $("overwrite-button").addEventListener("click", () => startJob(true));
   cancelButton.addEventListener("click", cancelJob);
 
   // ---- wiring ---------------------------------------------------------------

@@ -37,7 +37,7 @@ pub use error::{InvalidShard, JobError, ShardError};
 pub use guard::{Estimate, Guardrails, machine_memory};
 pub use lines::{DEFAULT_BATCH, LineHasher};
 pub use lock::LOCK_FILE;
-pub use plan::{OutputFile, plan};
+pub use plan::{OutputFile, conversations, plan};
 pub use run::{StartedJob, run, start};
 pub use shard::Shard;
 

@@ -33,6 +33,17 @@ impl OutputFile {
         PathBuf::from(format!("{}.golden.{}", self.stem, format.extension()))
     }
 
+    /// The kept scenarios of this file counted from a manifest's pairs (no
+    /// pass over the grid).
+    pub fn kept_in(&self, pairs: &[crate::contract::manifest::PairSummary]) -> usize {
+        pairs
+            .iter()
+            .filter(|p| self.domain.is_none_or(|d| d == p.domain))
+            .filter(|p| self.behavior.is_none_or(|b| b == p.behavior))
+            .map(|p| p.kept)
+            .sum()
+    }
+
     /// The kept scenarios of this file, in grid order.
     pub fn scenarios<'a>(
         &'a self,
@@ -100,6 +111,22 @@ impl Planned {
     pub fn conversations(&self) -> usize {
         self.scenarios.len() * self.variants as usize
     }
+}
+
+/// The conversations a run of `layouts` writes for `pairs` (a manifest's):
+/// every file's kept scenarios × `variants`, so a scenario counts once per
+/// layout. What `Planned` events announce and the server's ceiling caps.
+pub fn conversations(
+    selection: &Selection,
+    layouts: &[Layout],
+    pairs: &[crate::contract::manifest::PairSummary],
+    variants: u32,
+) -> usize {
+    plan(selection, layouts)
+        .iter()
+        .map(|file| file.kept_in(pairs))
+        .sum::<usize>()
+        * variants as usize
 }
 
 /// The files of `layouts` for `selection`, each with its kept scenarios.

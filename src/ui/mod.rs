@@ -20,7 +20,7 @@ use crate::contract::manifest::{Manifest, RuleSummary};
 use crate::contract::report_doc::ModelCost;
 use crate::cost::{DEFAULT_MODEL, Rates};
 use crate::coverage::{Coverage, Selection};
-use crate::job::plan;
+use crate::job::{conversations, plan};
 use crate::taxonomy::{Behavior, Domain};
 use crate::{DEFAULT_SEED, TaxonomyEnum};
 
@@ -116,12 +116,14 @@ pub struct Summary {
 }
 
 impl Summary {
-    pub fn new(manifest: &Manifest, files: usize, variants: u32) -> Self {
+    /// `files` dataset/golden pairs holding `conversations` in all (a
+    /// scenario counts once per layout).
+    pub fn new(manifest: &Manifest, files: usize, conversations: usize) -> Self {
         Self {
             raw: manifest.totals.raw,
             kept: manifest.totals.kept,
             excluded: manifest.totals.excluded,
-            conversations: manifest.totals.kept * variants as usize,
+            conversations,
             files,
         }
     }
@@ -279,6 +281,7 @@ impl Page {
         let selection = Selection::all();
         let manifest = Manifest::build(coverage, &selection);
         let files = plan(&selection, &Layout::ALL).len();
+        let conversations = conversations(&selection, &Layout::ALL, &manifest.pairs, 1);
         let chosen = match rates.models.contains_key(DEFAULT_MODEL) {
             true => DEFAULT_MODEL.to_owned(),
             false => rates.models.keys().next().cloned().unwrap_or_default(),
@@ -286,7 +289,7 @@ impl Page {
         Self {
             taxonomy_version: crate::taxonomy::VERSION,
             selectors: Selectors::new(&selection, DEFAULT_SEED, &Layout::ALL, Format::Json),
-            summary: Summary::new(&manifest, files, 1),
+            summary: Summary::new(&manifest, files, conversations),
             grid: Grid::new(&manifest),
             rules: Rules {
                 rules: manifest.rules,

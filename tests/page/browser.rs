@@ -314,6 +314,7 @@ async fn visit(client: Client, url: String, root: PathBuf) {
         .await;
     let ready = started.elapsed();
     offline_and_labelled(&browser, &url).await;
+    fits_a_narrow_window(&browser).await;
     eprintln!("page: DOMContentLoaded+load in {loaded:?}, live figures in {ready:?}");
 
     selection_matches_manifest_and_report(&browser).await;
@@ -353,6 +354,20 @@ async fn offline_and_labelled(browser: &Page, url: &str) {
              .map(e => e.outerHTML)")
         .await;
     assert_eq!(unlabelled, json!([]), "controls without a label");
+}
+
+/// At 600 px wide only the wide tables scroll, inside their frames.
+async fn fits_a_narrow_window(browser: &Page) {
+    browser.client.set_window_size(600, 1000).await.unwrap();
+    let fits = browser
+        .until(
+            "the page to fit 600 px",
+            "return document.documentElement.scrollWidth <= window.innerWidth \
+             || [document.documentElement.scrollWidth, window.innerWidth]",
+        )
+        .await;
+    assert_eq!(fits, true, "scroll width against window width");
+    browser.client.set_window_size(1400, 2600).await.unwrap();
 }
 
 /// Two domains and one behavior: kept and excluded are the manifest's; the
@@ -565,6 +580,28 @@ async fn scenario_opens_from_the_grid(browser: &Page) {
     // Focus moved to the scenario, for keyboard and screen-reader users.
     let focused = browser.js("return document.activeElement.id").await;
     assert_eq!(focused, "scenario-heading");
+    // Another seed lists the open cell again, for that seed.
+    let seed = browser
+        .client
+        .find(Locator::Css("[data-testid='seed']"))
+        .await
+        .unwrap();
+    seed.clear().await.unwrap();
+    seed.send_keys("7").await.unwrap();
+    browser
+        .until(
+            "the cell listed for seed 7",
+            "const l = document.querySelector(\"[data-testid='cell-list']\"); return l && l.dataset.seed === '7'",
+        )
+        .await;
+    seed.clear().await.unwrap();
+    seed.send_keys("42").await.unwrap();
+    browser
+        .until(
+            "the cell listed for seed 42",
+            "const l = document.querySelector(\"[data-testid='cell-list']\"); return l && l.dataset.seed === '42'",
+        )
+        .await;
 }
 
 /// Generate and save into the empty root, download every file link and
@@ -605,7 +642,11 @@ async fn generate_save_download_and_refuse(browser: &Page, url: &str, root: &Pat
         .iter()
         .map(|l| l.as_str().unwrap().to_owned())
         .collect();
-    assert_eq!(links.len(), 10, "5 pairs of dataset and golden: {links:?}");
+    assert_eq!(
+        links.len(),
+        11,
+        "5 pairs of dataset and golden, and the manifest: {links:?}"
+    );
     let downloads = tempfile::tempdir().unwrap();
     let agent: ureq::Agent = ureq::Agent::config_builder().build().into();
     for link in &links {
@@ -652,7 +693,7 @@ async fn generate_save_download_and_refuse(browser: &Page, url: &str, root: &Pat
 
     browser.click("overwrite-retry").await;
     browser
-        .until("the overwrite to finish", "return document.getElementById('progress').dataset.state === 'done' && document.querySelectorAll(\"[data-status='unchanged']\").length === 10")
+        .until("the overwrite to finish", "return document.getElementById('progress').dataset.state === 'done' && document.querySelectorAll(\"[data-status='unchanged']\").length === 11")
         .await;
     assert_eq!(
         snapshot(root),
@@ -665,9 +706,10 @@ async fn generate_save_download_and_refuse(browser: &Page, url: &str, root: &Pat
             .await
             .contains("0 written, 5 unchanged")
     );
-    browser
-        .js("document.getElementById('overwrite').checked = false")
+    let ticked = browser
+        .js("return document.getElementById('overwrite').checked")
         .await;
+    assert_eq!(ticked, false, "overwriting once leaves the box as it was");
 }
 
 /// A job over many variants, cancelled as it runs.
@@ -679,10 +721,33 @@ async fn cancel_a_long_job(browser: &Page) {
         .find(Locator::Css("[data-testid='variants']"))
         .await
         .unwrap();
+    // 13 × 5,376 in each of three layouts is over the server's 200,000:
+    // said before anything is asked to run.
+    variants.clear().await.unwrap();
+    variants.send_keys("13").await.unwrap();
+    browser
+        .settled_count("conversation-count", 5376 * 13 * 3)
+        .await;
+    let refused = browser
+        .js(
+            "return [document.querySelector(\"[data-testid='generate']\").disabled, \
+             document.getElementById('selection-error').textContent]",
+        )
+        .await;
+    assert_eq!(refused[0], true, "{refused}");
+    assert!(
+        refused[1]
+            .as_str()
+            .unwrap()
+            .contains("over this server's limit of 200,000"),
+        "{refused}"
+    );
     variants.clear().await.unwrap();
     // 12 × 5,376 in each of three layouts: under the server's 200,000.
     variants.send_keys("12").await.unwrap();
-    browser.settled_count("conversation-count", 5376 * 12).await;
+    browser
+        .settled_count("conversation-count", 5376 * 12 * 3)
+        .await;
     browser
         .js("document.getElementById('out').value = 'many'")
         .await;
@@ -701,7 +766,7 @@ async fn cancel_a_long_job(browser: &Page) {
         )
         .await;
     let status = browser.text("job-status").await;
-    assert!(status.to_lowercase().contains("cancel"), "{status}");
+    assert!(status.starts_with("Cancelled: "), "{status}");
     let enabled = browser
         .js("return !document.querySelector(\"[data-testid='generate']\").disabled")
         .await;
@@ -758,6 +823,6 @@ async fn the_token_is_asked_for_and_sent(browser: &Page) {
     let links = browser
         .js("return document.querySelectorAll(\"[data-testid='file-link']\").length")
         .await;
-    // One domain, one behavior: three pairs, one per layout.
-    assert_eq!(links, 6);
+    // One domain, one behavior: three pairs, one per layout, and the manifest.
+    assert_eq!(links, 7);
 }

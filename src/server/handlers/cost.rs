@@ -7,8 +7,10 @@ use axum::Json;
 use axum::extract::{RawQuery, State};
 use serde_json::Value;
 
+use crate::contract::manifest::Manifest;
 use crate::contract::report_doc::CostEstimate;
 use crate::cost::{self, CostSpec, RatesError};
+use crate::job;
 use crate::server::error::{ApiError, Problem};
 use crate::server::request::{Generate, pairs};
 use crate::server::state::AppState;
@@ -95,8 +97,14 @@ pub async fn cost(
             .map_err(|e| unknown_model(model, e))?;
     }
     let coverage = state.coverage(request.seed).await?;
-    // Tokenizing is the work: every kept conversation once, whatever the layouts.
-    state.within_ceiling(coverage.kept(&request.selection).count() * request.variants as usize)?;
+    // The same ceiling, counted the same way, as a save of the selection.
+    let pairs = Manifest::build(&coverage, &request.selection).pairs;
+    state.within_ceiling(job::conversations(
+        &request.selection,
+        &request.layouts,
+        &pairs,
+        request.variants,
+    ))?;
     let spec = CostSpec {
         models,
         trials,

@@ -49,6 +49,12 @@ pub struct DryRun {
     pub rules: Vec<RuleSummary>,
     /// The files a save would write, and whether each is there already.
     pub files: Vec<PlannedFile>,
+    /// What a save would write: every file's conversations (a scenario
+    /// counts once per layout), variants included.
+    pub conversations: usize,
+    /// The most conversations this server writes for one request: a save
+    /// of more is refused with 422.
+    pub max_conversations: usize,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
@@ -159,18 +165,21 @@ async fn respond(state: Arc<AppState>, request: Generate) -> Result<Response, Ap
     match request.mode {
         Mode::DryRun => {
             let coverage = state.coverage(request.seed).await?;
-            let dry = blocking(move || dry_run(&coverage, &request, &out)).await?;
+            let limit = state.max_conversations;
+            let dry = blocking(move || dry_run(&coverage, &request, &out, limit)).await?;
             Ok(Json(dry).into_response())
         }
         Mode::Save { overwrite } => save(state, request, out, overwrite).await,
         Mode::Stream => {
             // The same ceiling as a saving job, before the first line.
             let coverage = state.coverage(request.seed).await?;
-            let kept: usize = job::plan(&request.selection, &request.layouts)
-                .iter()
-                .map(|file| file.scenarios(&coverage, &request.selection).count())
-                .sum();
-            state.within_ceiling(kept * request.variants as usize)?;
+            let pairs = Manifest::build(&coverage, &request.selection).pairs;
+            state.within_ceiling(job::conversations(
+                &request.selection,
+                &request.layouts,
+                &pairs,
+                request.variants,
+            ))?;
             Ok(stream(request))
         }
     }
@@ -196,7 +205,7 @@ async fn blocking<T: Send + 'static>(
     })
 }
 
-fn dry_run(coverage: &Coverage, request: &Generate, out: &Path) -> DryRun {
+fn dry_run(coverage: &Coverage, request: &Generate, out: &Path, limit: usize) -> DryRun {
     let manifest = Manifest::build(coverage, &request.selection);
     let files = job::plan(&request.selection, &request.layouts)
         .into_iter()
@@ -206,14 +215,7 @@ fn dry_run(coverage: &Coverage, request: &Generate, out: &Path) -> DryRun {
             let exists = out.join(&path).symlink_metadata().is_ok()
                 || out.join(&golden_path).symlink_metadata().is_ok();
             PlannedFile {
-                // From the pairs' counts: no second pass over the grid.
-                conversations: manifest
-                    .pairs
-                    .iter()
-                    .filter(|p| file.domain.is_none_or(|d| d == p.domain))
-                    .filter(|p| file.behavior.is_none_or(|b| b == p.behavior))
-                    .map(|p| p.kept * request.variants as usize)
-                    .sum(),
+                conversations: file.kept_in(&manifest.pairs) * request.variants as usize,
                 path: path.display().to_string(),
                 golden_path: golden_path.display().to_string(),
                 dataset_id: file.dataset_id,
@@ -221,8 +223,10 @@ fn dry_run(coverage: &Coverage, request: &Generate, out: &Path) -> DryRun {
                 exists,
             }
         })
-        .collect();
+        .collect::<Vec<_>>();
     DryRun {
+        conversations: files.iter().map(|f| f.conversations).sum(),
+        max_conversations: limit,
         seed: request.seed,
         out: shown(&request.out),
         totals: manifest.totals,
