@@ -323,6 +323,7 @@ async fn visit(client: Client, url: String, root: PathBuf) {
     scenario_opens_from_the_grid(&browser).await;
     generate_save_download_and_refuse(&browser, &url, &root).await;
     cancel_a_long_job(&browser).await;
+    one_click_is_one_job(&browser).await;
     the_token_is_asked_for_and_sent(&browser).await;
 }
 
@@ -771,6 +772,54 @@ async fn cancel_a_long_job(browser: &Page) {
         .js("return !document.querySelector(\"[data-testid='generate']\").disabled")
         .await;
     assert_eq!(enabled, true, "a new job can start");
+}
+
+/// Editing the form while a job's request is on its way does not offer
+/// *Generate* again: one click, one job.
+async fn one_click_is_one_job(browser: &Page) {
+    browser
+        .js("document.getElementById('out').value = 'once'")
+        .await;
+    let variants = browser
+        .client
+        .find(Locator::Css("[data-testid='variants']"))
+        .await
+        .unwrap();
+    variants.clear().await.unwrap();
+    variants.send_keys("1").await.unwrap();
+    browser.choose(&["order_management"], &["happy_path"]).await;
+    let kept = kept_by_manifest(&["order_management"], &["happy_path"]);
+    assert_eq!(browser.settled_count("kept-count", kept).await, kept);
+    browser
+        .js("const real = window.fetch; let slowed = false; \
+             window.fetch = (url, options) => { \
+               const answer = real(url, options); \
+               if (slowed || !(options && options.method === 'POST')) return answer; \
+               slowed = true; window.slowedPost = 'pending'; \
+               return answer.then(r => new Promise(done => setTimeout(() => { window.slowedPost = 'arrived'; done(r); }, 1500))); \
+             }")
+        .await;
+    browser.click("generate").await;
+    browser
+        .until("the slowed start", "return window.slowedPost === 'pending'")
+        .await;
+    browser.click("behavior-multi_turn").await;
+    let both = kept_by_manifest(&["order_management"], &["happy_path", "multi_turn"]);
+    assert_eq!(browser.settled_count("kept-count", both).await, both);
+    let disabled = browser
+        .js("return document.querySelector(\"[data-testid='generate']\").disabled")
+        .await;
+    assert_eq!(disabled, true, "Generate is offered while a job starts");
+    browser
+        .until(
+            "the job to finish",
+            "return document.getElementById('progress').dataset.state === 'done'",
+        )
+        .await;
+    let jobs = browser
+        .js("return fetch('/coverage/jobs').then(r => r.json()).then(j => j.filter(x => x.out === 'once').length)")
+        .await;
+    assert_eq!(jobs, 1);
 }
 
 /// Against `serve --token`: the page loads, asks for the token when the
