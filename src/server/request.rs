@@ -263,6 +263,15 @@ impl Generate {
     }
 }
 
+impl Generate {
+    /// What a save of this request writes: every file's conversations,
+    /// variants included (the count the server's ceiling is on).
+    pub fn conversations(&self, coverage: &crate::Coverage) -> usize {
+        let pairs = crate::contract::manifest::Manifest::build(coverage, &self.selection).pairs;
+        crate::job::conversations(&self.selection, &self.layouts, &pairs, self.variants)
+    }
+}
+
 /// The request's fields, typed but not yet checked against the taxonomy.
 #[derive(Default)]
 struct Raw {

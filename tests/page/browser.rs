@@ -173,6 +173,17 @@ impl Page {
         }
     }
 
+    /// Types `text` into the field with `testid`, replacing what was there.
+    async fn fill(&self, testid: &str, text: &str) {
+        let field = self
+            .client
+            .find(Locator::Css(&format!("[data-testid='{testid}']")))
+            .await
+            .unwrap_or_else(|e| panic!("no field {testid}: {e}"));
+        field.clear().await.unwrap();
+        field.send_keys(text).await.unwrap();
+    }
+
     /// Clicks *Select none* for both groups, then each of these.
     async fn choose(&self, domains: &[&str], behaviors: &[&str]) {
         self.click("domains-none").await;
@@ -582,21 +593,14 @@ async fn scenario_opens_from_the_grid(browser: &Page) {
     let focused = browser.js("return document.activeElement.id").await;
     assert_eq!(focused, "scenario-heading");
     // Another seed lists the open cell again, for that seed.
-    let seed = browser
-        .client
-        .find(Locator::Css("[data-testid='seed']"))
-        .await
-        .unwrap();
-    seed.clear().await.unwrap();
-    seed.send_keys("7").await.unwrap();
+    browser.fill("seed", "7").await;
     browser
         .until(
             "the cell listed for seed 7",
             "const l = document.querySelector(\"[data-testid='cell-list']\"); return l && l.dataset.seed === '7'",
         )
         .await;
-    seed.clear().await.unwrap();
-    seed.send_keys("42").await.unwrap();
+    browser.fill("seed", "42").await;
     browser
         .until(
             "the cell listed for seed 42",
@@ -717,15 +721,9 @@ async fn generate_save_download_and_refuse(browser: &Page, url: &str, root: &Pat
 async fn cancel_a_long_job(browser: &Page) {
     browser.click("domains-all").await;
     browser.click("behaviors-all").await;
-    let variants = browser
-        .client
-        .find(Locator::Css("[data-testid='variants']"))
-        .await
-        .unwrap();
     // 13 × 5,376 in each of three layouts is over the server's 200,000:
     // said before anything is asked to run.
-    variants.clear().await.unwrap();
-    variants.send_keys("13").await.unwrap();
+    browser.fill("variants", "13").await;
     browser
         .settled_count("conversation-count", 5376 * 13 * 3)
         .await;
@@ -743,9 +741,8 @@ async fn cancel_a_long_job(browser: &Page) {
             .contains("over this server's limit of 200,000"),
         "{refused}"
     );
-    variants.clear().await.unwrap();
     // 12 × 5,376 in each of three layouts: under the server's 200,000.
-    variants.send_keys("12").await.unwrap();
+    browser.fill("variants", "12").await;
     browser
         .settled_count("conversation-count", 5376 * 12 * 3)
         .await;
@@ -780,13 +777,7 @@ async fn one_click_is_one_job(browser: &Page) {
     browser
         .js("document.getElementById('out').value = 'once'")
         .await;
-    let variants = browser
-        .client
-        .find(Locator::Css("[data-testid='variants']"))
-        .await
-        .unwrap();
-    variants.clear().await.unwrap();
-    variants.send_keys("1").await.unwrap();
+    browser.fill("variants", "1").await;
     browser.choose(&["order_management"], &["happy_path"]).await;
     let kept = kept_by_manifest(&["order_management"], &["happy_path"]);
     assert_eq!(browser.settled_count("kept-count", kept).await, kept);

@@ -7,10 +7,8 @@ use axum::Json;
 use axum::extract::{RawQuery, State};
 use serde_json::Value;
 
-use crate::contract::manifest::Manifest;
 use crate::contract::report_doc::CostEstimate;
 use crate::cost::{self, CostSpec, RatesError};
-use crate::job;
 use crate::server::error::{ApiError, Problem};
 use crate::server::request::{Generate, pairs};
 use crate::server::state::AppState;
@@ -98,13 +96,7 @@ pub async fn cost(
     }
     let coverage = state.coverage(request.seed).await?;
     // The same ceiling, counted the same way, as a save of the selection.
-    let pairs = Manifest::build(&coverage, &request.selection).pairs;
-    state.within_ceiling(job::conversations(
-        &request.selection,
-        &request.layouts,
-        &pairs,
-        request.variants,
-    ))?;
+    state.within_ceiling(request.conversations(&coverage))?;
     let spec = CostSpec {
         models,
         trials,

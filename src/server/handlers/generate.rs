@@ -173,13 +173,7 @@ async fn respond(state: Arc<AppState>, request: Generate) -> Result<Response, Ap
         Mode::Stream => {
             // The same ceiling as a saving job, before the first line.
             let coverage = state.coverage(request.seed).await?;
-            let pairs = Manifest::build(&coverage, &request.selection).pairs;
-            state.within_ceiling(job::conversations(
-                &request.selection,
-                &request.layouts,
-                &pairs,
-                request.variants,
-            ))?;
+            state.within_ceiling(request.conversations(&coverage))?;
             Ok(stream(request))
         }
     }
