@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use crate::support::{assert_refused, coverage};
+use crate::support::{assert_refused, assert_success, coverage};
 
 fn manifest_json(args: &[&str]) -> Value {
     let output = coverage()
@@ -11,11 +11,7 @@ fn manifest_json(args: &[&str]) -> Value {
         .args(args)
         .output()
         .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert_success(&output);
     serde_json::from_slice(&output.stdout).unwrap()
 }
 

@@ -13,7 +13,7 @@ use coverage::contract::manifest::Manifest;
 use coverage::{Coverage, Selection};
 use serde_json::Value;
 
-use crate::support::{assert_refused, coverage, root};
+use crate::support::{assert_refused, assert_success, coverage, root};
 
 /// Every file under `dir` (relative path → bytes).
 /// Every file a run left under `dir`, but its lock file (empty, and not
@@ -61,11 +61,7 @@ fn reference() -> &'static Path {
     DIR.get_or_init(|| {
         let dir = tempfile::tempdir().unwrap();
         let output = run(&["--concurrency", "1"], dir.path());
-        assert!(
-            output.status.success(),
-            "{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
+        assert_success(&output);
         dir
     })
     .path()
@@ -214,11 +210,7 @@ fn resume_finishes_a_pair_whose_golden_was_written_but_not_its_dataset() {
     )
     .unwrap();
     let output = run(&["--domain", "cart_management", "--resume"], dir.path());
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert_success(&output);
     assert_eq!(before, tree(dir.path()));
 }
 
@@ -305,11 +297,7 @@ fn four_shards_merged_equal_the_one_machine_run() {
     for k in 1..=4 {
         let dir = shards.path().join(format!("shard-{k}"));
         let output = run(&["--shard", &format!("{k}/4"), "--concurrency", "2"], &dir);
-        assert!(
-            output.status.success(),
-            "{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
+        assert_success(&output);
         dirs.push(dir);
     }
     let merged = shards.path().join("merged");
@@ -321,11 +309,7 @@ fn four_shards_merged_equal_the_one_machine_run() {
         .args(&dirs)
         .output()
         .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert_success(&output);
     assert_same_tree(reference(), &merged);
 
     let output = coverage()
@@ -387,11 +371,7 @@ fn killing_generate_leaves_no_partial_file_and_resume_completes_the_same_bytes()
         }
     }
     let output = run(&["--resume", "--concurrency", "3"], dir.path());
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert_success(&output);
     assert_same_tree(reference(), dir.path());
 }
 

@@ -18,7 +18,7 @@ use coverage::taxonomy::{Behavior, Domain, RULES, Scenario, TAXONOMY};
 use coverage::{Coverage, DEFAULT_SEED, Selection};
 use coverage_core::RuleKind;
 
-use crate::support::{assert_refused, coverage};
+use crate::support::{assert_refused, assert_success, coverage};
 
 /// One domain, every behavior.
 fn small() -> Selection {
@@ -335,11 +335,7 @@ fn coverage_report_writes_every_file_refuses_to_clobber_and_repeats_bytes() {
     };
     let first = dir.path().join("first");
     let output = run(&first, &[]);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert_success(&output);
     let names = [
         "report.html",
         "pairs.csv",
@@ -380,11 +376,7 @@ fn coverage_cost_prints_tokens_and_cost_per_layout_as_json() {
         ])
         .output()
         .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert_success(&output);
     let estimate: CostEstimate = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(estimate.trials, 3);
     let model = &estimate.models[0];
@@ -478,11 +470,7 @@ fn report_html_renders_every_heatmap_in_headless_chromium() {
         .arg(format!("file://{}", page.display()))
         .output()
         .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert_success(&output);
     let dom = String::from_utf8(output.stdout).unwrap();
     let heatmaps = 1 + RULES.len();
     assert_eq!(

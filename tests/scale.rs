@@ -12,7 +12,7 @@ use coverage::job::{
 };
 use coverage::taxonomy::{Behavior, Domain};
 
-use crate::support::{assert_refused, coverage};
+use crate::support::{assert_refused, assert_success, coverage};
 
 fn spec(out: &Path, variants: u32, batch_size: usize) -> JobSpec {
     JobSpec {
@@ -136,11 +136,7 @@ fn shards_of_a_variant_run_merge_to_the_one_machine_bytes() {
             .arg(&part)
             .output()
             .unwrap();
-        assert!(
-            output.status.success(),
-            "{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
+        assert_success(&output);
         parts.push(part);
     }
     let merged = dir.path().join("merged");
@@ -151,11 +147,7 @@ fn shards_of_a_variant_run_merge_to_the_one_machine_bytes() {
         .arg(&merged)
         .output()
         .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert_success(&output);
     for file in [
         "commerce/cart_management/happy_path.dataset.jsonl",
         "commerce/cart_management/happy_path.golden.meta.json",
@@ -237,11 +229,7 @@ fn metrics_append_a_line_per_batch_and_file_and_a_summary() {
             .arg(out.path())
             .output()
             .unwrap();
-        assert!(
-            output.status.success(),
-            "{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
+        assert_success(&output);
     }
     let lines: Vec<Value> = std::fs::read_to_string(&metrics)
         .unwrap()
@@ -284,11 +272,7 @@ fn peak_rss(variants: &str) -> u64 {
         .arg(dir.path().join("out"))
         .output()
         .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert_success(&output);
     let text = std::fs::read_to_string(&metrics).unwrap();
     let summary: Value = serde_json::from_str(text.lines().last().unwrap()).unwrap();
     summary["peak_rss_bytes"]

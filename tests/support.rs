@@ -53,6 +53,15 @@ pub fn coverage() -> Command {
     Command::cargo_bin("coverage").unwrap()
 }
 
+/// The command succeeded; its stderr is the failure message otherwise.
+pub fn assert_success(output: &Output) {
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
 /// The command refused with exit code 2 and said `needle` on stderr.
 pub fn assert_refused(output: &Output, needle: &str) {
     let stderr = String::from_utf8_lossy(&output.stderr);

@@ -10,8 +10,7 @@ use comfy_table::{Cell, CellAlignment, Table, presets};
 use coverage::contract::report_doc::CostEstimate;
 use coverage::cost::{self, CostSpec, Rates};
 use coverage::job::Layout;
-use coverage::taxonomy::{Behavior, Domain};
-use coverage::{Coverage, DEFAULT_SEED, Selection};
+use coverage::{Coverage, DEFAULT_SEED};
 
 use super::UsageError;
 
@@ -38,12 +37,8 @@ pub struct CostArgs {
     /// them (every variant is generated and counted).
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     variants: u32,
-    /// Only this domain (repeat for more; default: all).
-    #[arg(long = "domain", value_name = "ID")]
-    domains: Vec<Domain>,
-    /// Only this behavior (repeat for more; default: all).
-    #[arg(long = "behavior", value_name = "ID")]
-    behaviors: Vec<Behavior>,
+    #[command(flatten)]
+    selection: super::SelectionArgs,
     /// Print the estimate as JSON.
     #[arg(long)]
     json: bool,
@@ -69,7 +64,7 @@ impl CostArgs {
             self.models
         };
         let coverage = Coverage::evaluate(self.seed);
-        let selection = Selection::new(self.domains, self.behaviors);
+        let selection = self.selection.selection();
         let spec = CostSpec {
             models,
             trials: self.trials,

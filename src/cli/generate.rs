@@ -10,12 +10,11 @@ use clap::builder::{PossibleValuesParser, TypedValueParser};
 use comfy_table::{Cell, CellAlignment, Table, presets};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use coverage::DEFAULT_SEED;
 use coverage::job::{
     self, CancelToken, Event, FileStatus, Format, GenerateSpec, Guardrails, JobError, JobSpec,
     Layout, RunReport, Shard, Work, WritePolicy,
 };
-use coverage::taxonomy::{Behavior, Domain};
-use coverage::{DEFAULT_SEED, Selection};
 
 /// Write datasets and goldens: per behavior, per domain and global.
 #[derive(Debug, Args)]
@@ -23,12 +22,8 @@ pub struct GenerateArgs {
     /// Output directory.
     #[arg(long, default_value = "datasets", value_name = "DIR")]
     out: PathBuf,
-    /// Only this domain (repeat for more; default: all).
-    #[arg(long = "domain", value_name = "ID")]
-    domains: Vec<Domain>,
-    /// Only this behavior (repeat for more; default: all).
-    #[arg(long = "behavior", value_name = "ID")]
-    behaviors: Vec<Behavior>,
+    #[command(flatten)]
+    selection: super::SelectionArgs,
     /// Write one dataset per (domain, behavior). With none of --split,
     /// --combined, --global, all three are written.
     #[arg(long)]
@@ -158,7 +153,7 @@ impl GenerateArgs {
         let spec = JobSpec {
             out: self.out,
             work: Work::Generate(GenerateSpec {
-                selection: Selection::new(self.domains, self.behaviors),
+                selection: self.selection.selection(),
                 seed: self.seed,
                 layouts,
                 format: self.format,

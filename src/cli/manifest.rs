@@ -6,8 +6,7 @@ use clap::Args;
 use comfy_table::{Cell, CellAlignment, Table, presets};
 
 use coverage::contract::manifest::Manifest;
-use coverage::taxonomy::{Behavior, Domain};
-use coverage::{Coverage, DEFAULT_SEED, Selection};
+use coverage::{Coverage, DEFAULT_SEED};
 
 /// List kept and excluded scenarios, with counts per pair and per rule.
 #[derive(Debug, Args)]
@@ -15,12 +14,8 @@ pub struct ManifestArgs {
     /// Seed for cap tie-breaking; recorded in the output.
     #[arg(long, default_value_t = DEFAULT_SEED, value_parser = super::parse_seed, allow_hyphen_values = true)]
     seed: u64,
-    /// Only this domain (repeat for more; default: all).
-    #[arg(long = "domain", value_name = "ID")]
-    domains: Vec<Domain>,
-    /// Only this behavior (repeat for more; default: all).
-    #[arg(long = "behavior", value_name = "ID")]
-    behaviors: Vec<Behavior>,
+    #[command(flatten)]
+    selection: super::SelectionArgs,
     /// Print the full manifest as JSON instead of the summary tables.
     #[arg(long)]
     json: bool,
@@ -29,7 +24,7 @@ pub struct ManifestArgs {
 impl ManifestArgs {
     pub fn exec(self, out: &mut dyn Write) -> anyhow::Result<()> {
         let coverage = Coverage::evaluate(self.seed);
-        let selection = Selection::new(self.domains, self.behaviors);
+        let selection = self.selection.selection();
         let manifest = Manifest::build(&coverage, &selection);
         if self.json {
             // Serialized into one buffer, then one write: many small writes

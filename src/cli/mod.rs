@@ -94,6 +94,24 @@ pub fn main() -> ExitCode {
     }
 }
 
+/// `--domain` and `--behavior`, as every command that takes a selection
+/// reads them.
+#[derive(Debug, clap::Args)]
+pub(crate) struct SelectionArgs {
+    /// Only this domain (repeat for more; default: all).
+    #[arg(long = "domain", value_name = "ID")]
+    domains: Vec<coverage::Domain>,
+    /// Only this behavior (repeat for more; default: all).
+    #[arg(long = "behavior", value_name = "ID")]
+    behaviors: Vec<coverage::Behavior>,
+}
+
+impl SelectionArgs {
+    pub(crate) fn selection(self) -> coverage::Selection {
+        coverage::Selection::new(self.domains, self.behaviors)
+    }
+}
+
 /// `--seed`: any whole number a u64 holds, with a message that says so.
 pub(crate) fn parse_seed(text: &str) -> Result<u64, String> {
     text.parse()

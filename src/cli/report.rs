@@ -10,8 +10,7 @@ use clap::Args;
 use coverage::cost::{self, CostSpec};
 use coverage::job::Layout;
 use coverage::report::{self, ReportError};
-use coverage::taxonomy::{Behavior, Domain};
-use coverage::{Coverage, DEFAULT_SEED, Selection};
+use coverage::{Coverage, DEFAULT_SEED};
 
 use super::UsageError;
 
@@ -24,12 +23,8 @@ pub struct ReportArgs {
     /// Seed for cap tie-breaking and generation; recorded in the output.
     #[arg(long, default_value_t = DEFAULT_SEED, value_parser = super::parse_seed, allow_hyphen_values = true)]
     seed: u64,
-    /// Only this domain (repeat for more; default: all).
-    #[arg(long = "domain", value_name = "ID")]
-    domains: Vec<Domain>,
-    /// Only this behavior (repeat for more; default: all).
-    #[arg(long = "behavior", value_name = "ID")]
-    behaviors: Vec<Behavior>,
+    #[command(flatten)]
+    selection: super::SelectionArgs,
     /// Rates file for the cost table (default: the shipped rates; every
     /// model in the file is priced).
     #[arg(long, value_name = "FILE")]
@@ -46,7 +41,7 @@ impl ReportArgs {
     pub fn exec(self, out: &mut dyn Write) -> anyhow::Result<()> {
         let rates = super::cost::load_rates(self.rates.as_deref())?;
         let coverage = Coverage::evaluate(self.seed);
-        let selection = Selection::new(self.domains, self.behaviors);
+        let selection = self.selection.selection();
         let spec = CostSpec {
             models: rates.models.keys().cloned().collect(),
             trials: self.trials,

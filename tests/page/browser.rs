@@ -13,7 +13,7 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::{Value, json};
 
-use crate::support::coverage;
+use crate::support::{assert_success, coverage};
 
 /// The acceptance selection.
 const TWO_DOMAINS: &[&str] = &["checkout_payments", "cart_management"];
@@ -266,11 +266,7 @@ fn kept_by_manifest(domains: &[&str], behaviors: &[&str]) -> usize {
 /// `coverage <args>` printed JSON.
 fn json_of(args: &[&str]) -> Value {
     let output = coverage().args(args).output().unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert_success(&output);
     serde_json::from_slice(&output.stdout).unwrap()
 }
 
