@@ -2,8 +2,6 @@
 
 // `coverage manifest` as a user runs it: the summary table, JSON, bad ids.
 mod cli_manifest;
-// trybuild: bad taxonomies fail to compile with `file:line` and the rule.
-mod compile_fail;
 // Scenario content: facts decide bins, coherence, variety, no leaking words.
 mod content;
 // `coverage diff`: seeds 42 and 7, manifest files, --fail-on-removed, bad input.
