@@ -66,17 +66,16 @@ fn valid_fixtures_and_the_default_taxonomy_have_no_errors() {
     }
 }
 
+/// A cap that never binds is legal and the build says nothing about it
+/// (the manifest, the report and the reference show it instead), so the
+/// default taxonomy builds with no diagnostic at all.
 #[test]
-fn the_only_warning_of_the_default_taxonomy_is_the_non_binding_skew_control() {
+fn the_default_taxonomy_builds_without_any_warning() {
     let file = "taxonomy/commerce/v1.yaml";
     let source = std::fs::read_to_string(crate::support::root().join(file)).unwrap();
     let report = coverage_core::check(file, &source);
     let warnings: Vec<String> = report.warnings().map(ToString::to_string).collect();
-    assert_eq!(warnings.len(), 1, "{warnings:?}");
-    assert!(
-        warnings[0].contains("rule 'skew-control': cap never binds"),
-        "{warnings:?}"
-    );
+    assert_eq!(warnings, Vec::<String>::new());
 }
 
 /// Checks a copy of the default taxonomy after editing it and its fixtures;

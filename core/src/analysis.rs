@@ -1,9 +1,10 @@
-//! Checks that need the whole scenario grid: rules that match nothing,
-//! exclude rules shadowed by the ones above them, and caps that never bind.
+//! Checks that need the whole scenario grid: rules that match nothing and
+//! exclude rules shadowed by the ones above them. A cap that never binds is
+//! legal (it guards taxonomies with more bins), so it is no diagnostic: the
+//! tools that explain rules (`coverage manifest`, `coverage report`, the
+//! generated reference) show it as not binding.
 
-use crate::DEFAULT_SEED;
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::engine::evaluate;
 use crate::model::{Grid, RuleKind, Taxonomy};
 use crate::parse::Position;
 
@@ -73,23 +74,6 @@ pub(crate) fn analyse(
                 Severity::Error,
                 format!("every scenario it matches was already removed by {by}"),
             );
-        }
-    }
-
-    if out.iter().any(|d| d.severity == Severity::Error) {
-        return;
-    }
-    let evaluation = evaluate(taxonomy, DEFAULT_SEED);
-    for (index, rule) in taxonomy.rules.iter().enumerate() {
-        if let RuleKind::Cap(cap) = &rule.kind
-            && !evaluation.rules[index].binding
-        {
-            let message = format!(
-                "cap never binds: no group has more than {} candidate{} (not an error: it guards taxonomies with more bins)",
-                cap.max,
-                if cap.max == 1 { "" } else { "s" }
-            );
-            report(out, index, Severity::Warning, message);
         }
     }
 }

@@ -55,6 +55,12 @@ pub fn summary(manifest: &Manifest) -> String {
     text += "\n\nRemoved per rule, in the order rules run\n";
     text += &rule_table(manifest).to_string();
     text.push('\n');
+    for rule in manifest.rules.iter().filter(|r| !r.binding) {
+        text += &format!(
+            "'{}' ({}) removes nothing here; a rule that never binds is legal: it guards cells or bins this selection does not have\n",
+            rule.id, rule.kind
+        );
+    }
     text
 }
 
