@@ -3,7 +3,7 @@
 
 use coverage::governance::{LOCK_COMMAND, LockState, expected_locks};
 use coverage::reference::{DOCS_COMMAND, taxonomy_reference};
-use coverage_core::{Bump, Lock, changes};
+use coverage_core::{Bump, Lock, Severity, changes};
 
 use crate::support::root;
 
@@ -145,4 +145,124 @@ fn docs_taxonomy_md_is_current() {
             "docs/taxonomy.md is stale (first difference at line {line}); rewrite it with `{DOCS_COMMAND}`"
         );
     }
+}
+
+/// A copy of the commerce taxonomy directory (taxonomy, fixtures, lock,
+/// changelog) with the taxonomy and changelog replaced; returns every
+/// diagnostic `cargo build` would print for it (the build script runs these
+/// same two checks) and the lock it would record.
+fn governance_of(
+    yaml: &str,
+    changelog: &str,
+    lock: Option<&str>,
+) -> (Vec<coverage_core::Diagnostic>, Option<String>) {
+    let dir = tempfile::tempdir().unwrap();
+    let source = root().join("taxonomy/commerce");
+    std::fs::create_dir_all(dir.path().join("v1")).unwrap();
+    std::fs::copy(
+        source.join("v1/fixtures.yaml"),
+        dir.path().join("v1/fixtures.yaml"),
+    )
+    .unwrap();
+    let committed_lock = std::fs::read_to_string(source.join("v1.lock")).unwrap();
+    std::fs::write(dir.path().join("v1.lock"), lock.unwrap_or(&committed_lock)).unwrap();
+    std::fs::write(dir.path().join("v1.yaml"), yaml).unwrap();
+    std::fs::write(dir.path().join("CHANGELOG.md"), changelog).unwrap();
+    let path = dir.path().join("v1.yaml");
+    let report = coverage_core::check_file(TAXONOMY, &path);
+    let governance = coverage_core::check_governance(TAXONOMY, &path, &report);
+    let diagnostics = report.diagnostics.iter().chain(&governance.diagnostics);
+    (diagnostics.cloned().collect(), governance.lock)
+}
+
+/// What the build prints for each version mistake, with `file:line:column`
+/// and the bump to make; and the documented loop (bump, changelog entry,
+/// lock) ends with no diagnostic. `rebuild.rs` proves with real builds that
+/// these diagnostics fail `cargo build` and that the loop builds.
+#[test]
+fn each_version_mistake_is_named_with_its_line_and_the_bump_to_make() {
+    let original = std::fs::read_to_string(root().join(TAXONOMY)).unwrap();
+    let changelog = std::fs::read_to_string(root().join("taxonomy/commerce/CHANGELOG.md")).unwrap();
+    let rationale = original.replacen("carry the least risk", "carry the lowest risk", 1);
+    let bumped =
+        |yaml: &str, to: &str| yaml.replacen("version: 1.0.0", &format!("version: {to}"), 1);
+    let logged = |version: &str| {
+        changelog.replacen(
+            "\n## 1.0.0",
+            &format!("\n## {version}\n\nReworded a rationale.\n\n## 1.0.0"),
+            1,
+        )
+    };
+    let rule_line = 1 + rationale
+        .lines()
+        .position(|line| line.contains("- id: low-risk-cap"))
+        .unwrap();
+    let low_stock_bin = "      - id: low_stock\n        label: Low stock\n        description: Only a few units left.\n";
+    let cases: [(&str, String, String, Vec<String>); 4] = [
+        (
+            "a rationale edited without a bump",
+            rationale.clone(),
+            changelog.clone(),
+            vec![
+                "taxonomy/commerce/v1.yaml:9:10: version: the content changed but the version is still 1.0.0".into(),
+                "this needs a patch bump: rule 'low-risk-cap' changed its rationale".into(),
+                "set `version: 1.0.1` (or higher), add a '## 1.0.1' entry to taxonomy/commerce/CHANGELOG.md, then run `cargo run -- taxonomy lock`".into(),
+                format!("{TAXONOMY}:{rule_line}:5: rule 'low-risk-cap': changed its rationale since 1.0.0 (needs a patch bump)"),
+            ],
+        ),
+        (
+            "a bin removed",
+            original.replacen(low_stock_bin, "", 1),
+            changelog.clone(),
+            vec![
+                "this needs a major bump: bin 'availability.low_stock' was removed (or renamed)".into(),
+                "set `version: 2.0.0` (or higher)".into(),
+            ],
+        ),
+        (
+            "a cap's max changed with a patch bump",
+            bumped(&original.replacen("max: 12", "max: 15", 1), "1.0.1"),
+            logged("1.0.1"),
+            vec![
+                "version: 1.0.0 -> 1.0.1 is a patch bump but the changes need a minor bump: rule 'low-risk-cap' changed its effect".into(),
+            ],
+        ),
+        (
+            "a bump without a changelog entry",
+            bumped(&rationale, "1.0.1"),
+            changelog.clone(),
+            vec![
+                "taxonomy/commerce/v1.yaml:9:10: version: 1.0.1 has no entry in taxonomy/commerce/CHANGELOG.md".into(),
+            ],
+        ),
+    ];
+    for (what, yaml, log, messages) in cases {
+        let (diagnostics, _) = governance_of(&yaml, &log, None);
+        assert!(
+            diagnostics.iter().any(|d| d.severity == Severity::Error),
+            "{what}: the build must fail"
+        );
+        let diagnostics = crate::support::lines(&diagnostics);
+        for message in messages {
+            assert!(
+                diagnostics.contains(&message),
+                "{what}: expected {message:?} in:\n{diagnostics}"
+            );
+        }
+    }
+
+    // The loop CONTRIBUTING.md describes: bump and log (a warning until
+    // locked), then lock: nothing left to say.
+    let (yaml, log) = (bumped(&rationale, "1.0.1"), logged("1.0.1"));
+    let (diagnostics, lock) = governance_of(&yaml, &log, None);
+    assert!(diagnostics.iter().all(|d| d.severity == Severity::Warning));
+    assert_eq!(
+        crate::support::lines(&diagnostics),
+        "taxonomy/commerce/v1.yaml:9:10: version: taxonomy/commerce/v1.lock still records 1.0.0; \
+         run `cargo run -- taxonomy lock` to record 1.0.1 (CI fails on a stale lock)\n"
+    );
+    let lock = lock.expect("a sound taxonomy has a lock to record");
+    assert!(lock.contains("\nversion 1.0.1\n"), "{lock}");
+    let (diagnostics, _) = governance_of(&yaml, &log, Some(&lock));
+    assert_eq!(diagnostics, Vec::new());
 }
