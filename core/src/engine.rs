@@ -190,3 +190,99 @@ fn balanced_keep(group: &[Candidate], bins: usize, max: usize) -> Vec<bool> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Candidates already sorted by rank, one per entry of `bins`.
+    fn group(bins: &[u8]) -> Vec<Candidate> {
+        bins.iter()
+            .enumerate()
+            .map(|(i, &bin)| Candidate {
+                rank: i as u64,
+                id: format!("s{i}"),
+                ordinal: i,
+                balance_bin: bin,
+            })
+            .collect()
+    }
+
+    fn kept_per_bin(bins: &[u8], bin_count: usize, max: usize) -> Vec<usize> {
+        let keep = balanced_keep(&group(bins), bin_count, max);
+        let mut counts = vec![0; bin_count];
+        for (candidate, kept) in bins.iter().zip(keep) {
+            if kept {
+                counts[usize::from(*candidate)] += 1;
+            }
+        }
+        counts
+    }
+
+    #[test]
+    fn a_balanced_cap_splits_its_slots_evenly_with_the_remainder_to_the_first_bins() {
+        let plenty = [[0u8; 6], [1; 6], [2; 6]].concat();
+        assert_eq!(kept_per_bin(&plenty, 3, 12), [4, 4, 4]);
+        assert_eq!(kept_per_bin(&plenty, 3, 7), [3, 2, 2]);
+        assert_eq!(kept_per_bin(&plenty, 3, 2), [1, 1, 0]);
+    }
+
+    #[test]
+    fn slots_a_bin_cannot_fill_pass_round_robin_to_bins_with_candidates_left() {
+        // Bin 0 has one candidate for its four slots: the three spare slots
+        // go to bins 1 and 2 in turn, bin 1 first.
+        let bins = [[0u8; 1].as_slice(), &[1; 6], &[2; 6]].concat();
+        assert_eq!(kept_per_bin(&bins, 3, 12), [1, 6, 5]);
+        // Fewer candidates than slots: everyone is kept.
+        assert_eq!(kept_per_bin(&[0, 1, 2], 3, 12), [1, 1, 1]);
+    }
+
+    #[test]
+    fn within_a_bin_the_lowest_ranks_are_kept() {
+        let keep = balanced_keep(&group(&[0, 0, 0, 1]), 2, 2);
+        assert_eq!(keep, [true, false, false, true]);
+    }
+
+    #[test]
+    fn a_rank_depends_on_seed_rule_and_scenario_and_on_nothing_else() {
+        let base = rank(
+            42,
+            "low-risk-cap",
+            "cart.happy_path.low.none.in_stock.within_policy",
+        );
+        assert_eq!(
+            base,
+            rank(
+                42,
+                "low-risk-cap",
+                "cart.happy_path.low.none.in_stock.within_policy"
+            )
+        );
+        assert_ne!(
+            base,
+            rank(
+                7,
+                "low-risk-cap",
+                "cart.happy_path.low.none.in_stock.within_policy"
+            )
+        );
+        assert_ne!(
+            base,
+            rank(
+                42,
+                "skew-control",
+                "cart.happy_path.low.none.in_stock.within_policy"
+            )
+        );
+        assert_ne!(
+            base,
+            rank(
+                42,
+                "low-risk-cap",
+                "cart.happy_path.medium.none.in_stock.within_policy"
+            )
+        );
+        // The separator keeps ("ab", "c") apart from ("a", "bc").
+        assert_ne!(rank(1, "ab", "c"), rank(1, "a", "bc"));
+    }
+}

@@ -818,3 +818,57 @@ impl Places {
             .map_or(self.version, |(_, at)| *at)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v(text: &str) -> semver::Version {
+        semver::Version::parse(text).unwrap()
+    }
+
+    #[test]
+    fn the_bump_between_two_versions_is_the_largest_part_that_grew() {
+        assert_eq!(Bump::between(&v("1.0.0"), &v("1.0.1")), Some(Bump::Patch));
+        assert_eq!(Bump::between(&v("1.0.9"), &v("1.1.0")), Some(Bump::Minor));
+        assert_eq!(Bump::between(&v("1.4.2"), &v("2.0.0")), Some(Bump::Major));
+        assert_eq!(Bump::between(&v("1.0.0"), &v("1.0.0")), None);
+        assert_eq!(Bump::between(&v("1.2.0"), &v("1.1.9")), None);
+    }
+
+    #[test]
+    fn applying_a_bump_resets_the_smaller_parts() {
+        assert_eq!(Bump::Patch.apply(&v("1.2.3")), v("1.2.4"));
+        assert_eq!(Bump::Minor.apply(&v("1.2.3")), v("1.3.0"));
+        assert_eq!(Bump::Major.apply(&v("1.2.3")), v("2.0.0"));
+        assert!(Bump::Major > Bump::Minor && Bump::Minor > Bump::Patch);
+    }
+
+    #[test]
+    fn a_changelog_entry_is_a_level_two_heading_naming_the_version_exactly() {
+        for heading in [
+            "## 1.0.1",
+            "## [1.0.1]",
+            "## 1.0.1 — 2026-12-03",
+            "## 1.0.1 (rules)",
+        ] {
+            assert!(
+                has_entry(&format!("# Changes\n\n{heading}\n"), "1.0.1"),
+                "{heading}"
+            );
+        }
+        for heading in ["## 1.0.10", "### 1.0.1", "1.0.1", "## 11.0.1", "## 1.0.1.2"] {
+            assert!(!has_entry(&format!("{heading}\n"), "1.0.1"), "{heading}");
+        }
+    }
+
+    #[test]
+    fn the_lock_and_changelog_are_named_beside_the_taxonomy() {
+        assert_eq!(stem("taxonomy/commerce/v1.yaml"), "v1");
+        assert_eq!(
+            sibling("taxonomy/commerce/v1.yaml", "v1.lock"),
+            "taxonomy/commerce/v1.lock"
+        );
+        assert_eq!(sibling("v1.yaml", "CHANGELOG.md"), "CHANGELOG.md");
+    }
+}

@@ -105,3 +105,37 @@ pub fn thousands(n: impl std::fmt::Display) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn whole_numbers_group_their_digits_by_three() {
+        for (n, text) in [
+            (0u64, "0"),
+            (999, "999"),
+            (1000, "1,000"),
+            (5376, "5,376"),
+            (1_075_200, "1,075,200"),
+        ] {
+            assert_eq!(thousands(n), text);
+        }
+        assert_eq!(thousands(u64::MAX), "18,446,744,073,709,551,615");
+    }
+
+    #[test]
+    fn money_is_written_with_cents_and_the_currency_people_expect() {
+        assert_eq!(money(129_900, "USD"), "$1,299.00");
+        assert_eq!(money(5, "USD"), "$0.05");
+        assert_eq!(money(37_372, "EUR"), "373.72 EUR");
+    }
+
+    #[test]
+    fn quantities_say_one_unit_in_the_singular_and_money_as_money() {
+        assert_eq!(quantity(1.0, "units", "USD"), "1 unit");
+        assert_eq!(quantity(4900.0, "points", "USD"), "4,900 points");
+        assert_eq!(quantity(2.5, "days", "USD"), "2.5 days");
+        assert_eq!(quantity(1500.0, "USD", "USD"), "$1,500.00");
+    }
+}

@@ -148,3 +148,41 @@ pub(super) fn totals<'a>(per_pair: impl Iterator<Item = &'a [TwayFigures]>) -> V
         .map(|(&t, (c, f, k))| TwayFigures::of(t, c, f, k))
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn axis_subsets_are_every_choice_of_t_axes_in_lexicographic_order() {
+        assert_eq!(
+            axis_subsets(4, 2),
+            [[0, 1], [0, 2], [0, 3], [1, 2], [1, 3], [2, 3]]
+        );
+        assert_eq!(
+            axis_subsets(4, 3),
+            [[0, 1, 2], [0, 1, 3], [0, 2, 3], [1, 2, 3]]
+        );
+        assert_eq!(axis_subsets(4, 4), [[0, 1, 2, 3]]);
+        assert_eq!(axis_subsets(3, 0), [Vec::<usize>::new()]);
+        assert!(axis_subsets(2, 3).is_empty());
+    }
+
+    #[test]
+    fn a_combination_index_decodes_last_axis_fastest() {
+        // Axes 0 (price: 3 bins) and 2 (availability: 4 bins): index 7 is
+        // price bin 1, availability bin 3.
+        let bins = decode(7, &[0, 2], &[3, 4]);
+        let ids: Vec<(&str, &str)> = bins
+            .iter()
+            .map(|b| (b.axis.as_str(), b.bin.as_str()))
+            .collect();
+        assert_eq!(
+            ids,
+            [
+                ("price_sensitivity", "medium"),
+                ("availability", "out_of_stock")
+            ]
+        );
+    }
+}

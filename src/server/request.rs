@@ -417,3 +417,67 @@ fn relative_dir(text: &str) -> Result<PathBuf, ApiError> {
         .filter(|c| matches!(c, Component::Normal(_)))
         .collect())
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn a_whole_number_may_be_written_as_an_integer_or_a_float_with_no_fraction() {
+        assert_eq!(whole(&json!(7)), Some(7));
+        assert_eq!(whole(&json!(7.0)), Some(7));
+        assert_eq!(whole(&json!(MAX_SEED)), Some(MAX_SEED));
+        for bad in [
+            json!(7.5),
+            json!(-1),
+            json!(-1.0),
+            json!(1e300),
+            json!("7"),
+            json!(null),
+        ] {
+            assert_eq!(whole(&bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn an_output_directory_is_a_relative_path_of_plain_names() {
+        let ok = |text: &str| relative_dir(text).unwrap();
+        assert_eq!(ok("runs/seed-7"), PathBuf::from("runs/seed-7"));
+        assert_eq!(ok("./runs/./a b"), PathBuf::from("runs/a b"));
+        assert_eq!(ok(""), PathBuf::new());
+        for bad in ["../up", "runs/../../up", "/etc", "a\0b"] {
+            let ApiError(status, problem) = relative_dir(bad).unwrap_err();
+            assert_eq!(status.as_u16(), 422, "{bad}");
+            assert_eq!(problem.field.as_deref(), Some("out"), "{bad}");
+        }
+    }
+
+    #[test]
+    fn query_pairs_are_decoded_in_order() {
+        assert_eq!(
+            pairs("seed=7&domains=a%20b&domains=c+d").unwrap(),
+            [
+                ("seed".to_owned(), "7".to_owned()),
+                ("domains".to_owned(), "a b".to_owned()),
+                ("domains".to_owned(), "c d".to_owned()),
+            ]
+        );
+    }
+
+    #[test]
+    fn an_unknown_id_is_named_with_every_valid_one() {
+        let ApiError(_, problem) =
+            ids::<Domain>("domains", vec!["cart_management".into(), "refunds".into()]).unwrap_err();
+        assert_eq!(problem.field.as_deref(), Some("domains"));
+        assert_eq!(problem.value, Some(Value::String("refunds".into())));
+        assert!(problem.detail.contains("'refunds'"), "{}", problem.detail);
+        assert!(
+            problem
+                .valid
+                .unwrap()
+                .starts_with("product_discovery_search, ")
+        );
+    }
+}
