@@ -8,6 +8,8 @@
 //! into a conversation and its golden; [`contract`] holds the JSON contracts
 //! other programs read; [`job`] writes them to disk as cancellable jobs
 //! with typed events, and [`validate`] checks documents against them.
+//! [`matcher`] finds a typed fact (money, a duration, a count, a percentage,
+//! a date) in a reply, whatever natural words it is written in.
 
 pub mod assemble;
 pub mod contract;
@@ -16,6 +18,7 @@ mod coverage;
 pub mod generate;
 pub mod governance;
 pub mod job;
+pub mod matcher;
 pub mod reference;
 pub mod report;
 pub mod server;
