@@ -203,6 +203,7 @@ fn config(root: &Path, token: Option<&str>) -> ServerConfig {
         addr: "127.0.0.1:0".parse().unwrap(),
         root: root.to_owned(),
         token: token.map(str::to_owned),
+        allowed_hosts: Vec::new(),
         concurrency: 1,
         max_conversations: server::DEFAULT_MAX_CONVERSATIONS,
         rates: Rates::shipped(),

@@ -22,6 +22,7 @@ fn config(root: &Path, token: Option<&str>) -> ServerConfig {
         addr: "127.0.0.1:0".parse().unwrap(),
         root: root.to_owned(),
         token: token.map(str::to_owned),
+        allowed_hosts: Vec::new(),
         concurrency: 2,
         max_conversations: server::DEFAULT_MAX_CONVERSATIONS,
         rates: ::coverage::cost::Rates::shipped(),
@@ -713,4 +714,86 @@ fn combined_and_split_saves_write_their_layouts_only() {
         let pairs = done["report"]["files"].as_array().unwrap().len();
         assert_eq!(files, 2 * pairs + 1);
     }
+}
+
+/// The status line's code of one raw HTTP/1.1 exchange, sent as a browser
+/// on another site would send it.
+fn raw_status(addr: SocketAddr, request: &str) -> u16 {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer);
+    let answer = String::from_utf8_lossy(&answer);
+    answer
+        .split(' ')
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .unwrap_or_else(|| panic!("no status line in {answer:?}"))
+}
+
+/// Regression: a plain HTML form on any web site started a job that
+/// overwrote files (no token is the default on loopback), and a hostile
+/// name rebound to 127.0.0.1 could read and write through `Host`.
+#[test]
+fn cross_site_forms_and_rebound_host_names_are_refused_and_start_nothing() {
+    let root = tempfile::tempdir().unwrap();
+    let server = Running::start(root.path(), None);
+    let host = server.addr.to_string();
+    let post_body = |host: &str, content_type: &str, origin: Option<&str>, body: &str| {
+        let origin = origin.map_or(String::new(), |o| format!("Origin: {o}\r\n"));
+        format!(
+            "POST /coverage/generate HTTP/1.1\r\nHost: {host}\r\nContent-Type: {content_type}\r\n{origin}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+    };
+    let post = |host: &str, content_type: &str, origin: Option<&str>| {
+        post_body(
+            host,
+            content_type,
+            origin,
+            r#"{"overwrite":true,"seed":1337}"#,
+        )
+    };
+    let cases = [
+        ("a text/plain form", post(&host, "text/plain", Some("https://evil.example")), 403),
+        ("a text/plain body without Origin", post(&host, "text/plain", None), 415),
+        ("a form-encoded body", post(&host, "application/x-www-form-urlencoded", None), 415),
+        ("a multipart body", post(&host, "multipart/form-data; boundary=x", None), 415),
+        ("JSON from another site", post(&host, "application/json", Some("https://evil.example")), 403),
+        ("JSON through a rebound name", post("evil.example", "application/json", None), 403),
+        (
+            "a read through a rebound name",
+            "GET /coverage/manifest HTTP/1.1\r\nHost: evil.example:8080\r\nConnection: close\r\n\r\n".to_owned(),
+            403,
+        ),
+        (
+            "the page through a rebound name",
+            "GET / HTTP/1.1\r\nHost: evil.example\r\nConnection: close\r\n\r\n".to_owned(),
+            403,
+        ),
+        (
+            "a cancel from another site",
+            format!("DELETE /coverage/jobs/job-1 HTTP/1.1\r\nHost: {host}\r\nSec-Fetch-Site: cross-site\r\nConnection: close\r\n\r\n"),
+            403,
+        ),
+    ];
+    for (what, request, expected) in cases {
+        assert_eq!(raw_status(server.addr, &request), expected, "{what}");
+    }
+    let (status, jobs) = server.request("GET", "/coverage/jobs", None);
+    assert_eq!(status, 200);
+    assert_eq!(jobs, json!([]), "no job started");
+    assert_eq!(std::fs::read_dir(root.path()).unwrap().count(), 0);
+    // The server's own page (same origin, JSON) is answered.
+    let own_page = post_body(
+        &host,
+        "application/json",
+        Some(&format!("http://{host}")),
+        r#"{"dry_run":true}"#,
+    );
+    assert_eq!(raw_status(server.addr, &own_page), 200);
 }

@@ -25,6 +25,11 @@ pub struct ServeArgs {
         hide_env_values = true
     )]
     token: Option<String>,
+    /// Also answer requests whose `Host` is NAME (repeatable). Loopback names
+    /// and IP addresses are always answered; other names are refused so that
+    /// a hostile web page cannot reach the server through DNS rebinding.
+    #[arg(long = "allow-host", value_name = "NAME")]
+    allowed_hosts: Vec<String>,
     /// Worker threads per generation job. Default: all cores.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
     concurrency: Option<u16>,
@@ -49,6 +54,7 @@ impl ServeArgs {
             addr: self.addr,
             root: self.root,
             token: self.token,
+            allowed_hosts: self.allowed_hosts,
             concurrency: self
                 .concurrency
                 .map(usize::from)

@@ -73,6 +73,14 @@ impl ApiError {
         error
     }
 
+    /// The same problem answered with another status.
+    pub fn with_status(mut self, status: StatusCode) -> Self {
+        self.0 = status;
+        self.1.status = status.as_u16();
+        self.1.title = status.canonical_reason().unwrap_or("Error").into();
+        self
+    }
+
     pub fn not_found(detail: impl Into<String>) -> Self {
         Self::new(StatusCode::NOT_FOUND, detail)
     }

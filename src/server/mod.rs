@@ -9,6 +9,7 @@
 //! it all.
 
 pub mod error;
+pub mod guard;
 pub mod handlers;
 pub mod openapi;
 pub mod request;
@@ -29,6 +30,9 @@ pub struct ServerConfig {
     pub addr: SocketAddr,
     pub root: PathBuf,
     pub token: Option<String>,
+    /// Host names answered besides loopback names and IP addresses
+    /// (`--allow-host`; see [`guard`]).
+    pub allowed_hosts: Vec<String>,
     /// Worker threads per generation job.
     pub concurrency: usize,
     /// The most conversations one request may generate.
@@ -81,6 +85,7 @@ pub fn state(config: &ServerConfig) -> Result<Arc<AppState>, ServeError> {
     Ok(Arc::new(AppState::new(
         root,
         config.token.clone(),
+        config.allowed_hosts.clone(),
         config.concurrency.max(1),
         config.max_conversations,
         config.rates.clone(),

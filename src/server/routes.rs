@@ -1,5 +1,5 @@
-//! The router: every endpoint, the token check, request logging, and a
-//! problem answer for anything unknown.
+//! The router: every endpoint, the same-site guard, the token check,
+//! request logging, and a problem answer for anything unknown.
 
 use std::sync::Arc;
 
@@ -13,6 +13,7 @@ use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 use tracing::Level;
 
 use super::error::ApiError;
+use super::guard;
 use super::handlers::{cost, files, generate, health, jobs, manifest, page, scenarios};
 use super::openapi;
 use super::state::AppState;
@@ -41,6 +42,12 @@ pub fn router(state: Arc<AppState>) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(state.clone(), require_token))
+        // Outermost, so a hostile page learns nothing, not even that a
+        // token is needed.
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            guard::same_site_only,
+        ))
         .layer(
             // One line per request: method, path, status and latency.
             TraceLayer::new_for_http()

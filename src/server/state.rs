@@ -23,6 +23,8 @@ pub struct AppState {
     /// The only directory the server writes to or serves files from.
     pub root: PathBuf,
     pub token: Option<String>,
+    /// Host names answered besides loopback names and IP addresses.
+    pub allowed_hosts: Vec<String>,
     /// Worker threads per generation job.
     pub concurrency: usize,
     /// The most conversations one request may generate.
@@ -45,6 +47,7 @@ impl AppState {
     pub fn new(
         root: PathBuf,
         token: Option<String>,
+        allowed_hosts: Vec<String>,
         concurrency: usize,
         max_conversations: usize,
         rates: Rates,
@@ -52,6 +55,7 @@ impl AppState {
         Self {
             root,
             token,
+            allowed_hosts,
             concurrency,
             max_conversations,
             rates,
