@@ -282,12 +282,14 @@ fn peak_rss(variants: &str) -> u64 {
 
 #[cfg(target_os = "linux")]
 #[test]
-fn memory_stays_flat_from_5_000_to_50_000_conversations() {
-    // The default set is 5,376 conversations per layout.
+fn memory_stays_flat_from_5_000_to_20_000_conversations() {
+    // The default set is 5,376 conversations per layout; four variants make
+    // 21,504. Memory that grew with the run would be near 4x here; the
+    // million-conversation figure is a benchmark (docs/performance.md).
     let small = peak_rss("1");
-    let large = peak_rss("10");
+    let large = peak_rss("4");
     assert!(
         large as f64 <= small as f64 * 1.2,
-        "peak RSS {large} for 53,760 conversations against {small} for 5,376"
+        "peak RSS {large} for 21,504 conversations against {small} for 5,376"
     );
 }
