@@ -29,6 +29,8 @@
 use std::fmt;
 use std::str::FromStr;
 
+use crate::generate::thousands;
+
 /// The kinds of fact a golden can require a reply to communicate.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum FactKind {
@@ -295,18 +297,6 @@ fn money_figure(amount: f64, currency: &str) -> String {
         "GBP" => format!("{sign}£{digits}"),
         code => format!("{sign}{digits} {code}"),
     }
-}
-
-/// Commas between groups of three digits.
-fn thousands(digits: &str) -> String {
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// Money is graded to the cent (spec §4: `money` ± 0.005); the extra
