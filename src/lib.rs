@@ -13,6 +13,7 @@ pub mod assemble;
 pub mod contract;
 pub mod cost;
 mod coverage;
+pub mod figures;
 pub mod generate;
 pub mod governance;
 pub mod job;

@@ -10,6 +10,19 @@ impl Scenario {
     pub fn id(&self) -> String {
         TAXONOMY.scenario_id(&self.coords())
     }
+
+    /// The index of the outcome table's row that decides this scenario:
+    /// the first that matches.
+    pub fn outcome_row(&self) -> usize {
+        TAXONOMY
+            .outcome_row(&self.coords())
+            .expect("the outcome table is total")
+    }
+
+    /// The decision of the outcome table for this scenario.
+    pub fn decision(&self) -> Decision {
+        Decision::ALL[usize::from(TAXONOMY.outcomes[self.outcome_row()].decision)]
+    }
 }
 
 impl std::fmt::Display for Scenario {

@@ -8,7 +8,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use coverage::assemble::{INITIAL_VERSION, assemble};
 use coverage::contract::dataset::{Conversation, CorrectedField, Role};
 use coverage::contract::golden::{Constraint, Expectation, GoldenEntry};
-use coverage::generate::{Generated, generate, money, pair_dataset_id, quantity};
+use coverage::figures::{money, quantity};
+use coverage::generate::{Generated, generate, pair_dataset_id};
 use coverage::taxonomy::{FIXTURES, TAXONOMY};
 use coverage::validate::{Kind, Schemas};
 use coverage::{

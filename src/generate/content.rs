@@ -10,23 +10,14 @@ use std::fmt;
 
 use coverage_core::{availability_bin, policy_bin, price_bin};
 
-use super::text::{money, quantity};
 use super::tools::system_prompt;
 use crate::contract::dataset::{CatalogItem, Conversation, CorrectedField, Role, UserFacts};
 use crate::contract::golden::{Constraint, Demand, Expectation, GoldenEntry};
+use crate::figures::{money, quantity};
 use crate::taxonomy::{
     Availability, Behavior, BrandBias, Decision, PolicyBoundary, PriceSensitivity, Scenario,
-    TAXONOMY,
 };
 use serde_json::Value;
-
-/// The decision of the outcome table for a scenario.
-pub fn decision_of(scenario: &Scenario) -> Decision {
-    let row = TAXONOMY
-        .outcome_row(&scenario.coords())
-        .expect("the outcome table is total");
-    Decision::ALL[usize::from(TAXONOMY.outcomes[row].decision)]
-}
 
 /// The bins and decision that a conversation's facts imply (spec §3).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -103,7 +94,7 @@ pub fn recompute_with(
         brand_stated: facts.brand.is_some(),
         availability: scenario.availability,
         policy_boundary: scenario.policy_boundary,
-        decision: decision_of(&scenario),
+        decision: scenario.decision(),
     })
 }
 

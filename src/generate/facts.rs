@@ -8,15 +8,14 @@ use std::collections::BTreeMap;
 
 use coverage_core::{DomainFixtures, Item, Trap, ValueIs, price_bin, value_range};
 
-use super::content::decision_of;
 use super::rng::Rng;
-use super::text::{money, quantity};
 use crate::contract::dataset::{
     CatalogItem, CustomerRecord, Environment, Offer, PolicyFacts, UserFacts,
 };
+use crate::figures::{money, quantity};
 use crate::taxonomy::{
     Availability, Behavior, BrandBias, Decision, FIXTURES, PolicyBoundary, PriceSensitivity,
-    Scenario, TAXONOMY,
+    Scenario,
 };
 
 /// Catalogue items in a conversation's environment besides the requested one.
@@ -148,10 +147,8 @@ impl World {
         let (offers, applying, unit_price_cents) =
             offers(&mut rng, &slice, budget_cents, &mut OfferIds::default());
         let customer = record(&mut rng, domain, &slice, item, policy_value);
-        let outcome_row = TAXONOMY
-            .outcome_row(&scenario.coords())
-            .expect("the outcome table is total");
-        let decision = Decision::ALL[usize::from(TAXONOMY.outcomes[outcome_row].decision)];
+        let outcome_row = scenario.outcome_row();
+        let decision = scenario.decision();
         let mut world = Self {
             scenario: *scenario,
             id,
@@ -268,7 +265,7 @@ impl World {
         scenario.availability = Availability::ALL[stated.item.availability()];
         scenario.policy_boundary =
             PolicyBoundary::ALL[coverage_core::policy_bin(stated.policy_value, self.limit)];
-        decision_of(&scenario)
+        scenario.decision()
     }
 
     /// The fact stated wrongly first. Most corrections are chosen so that

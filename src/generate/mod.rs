@@ -16,8 +16,6 @@ mod golden;
 mod rng;
 mod script;
 mod text;
-
-pub use text::thousands;
 mod tools;
 
 use serde_json::json;
@@ -26,7 +24,6 @@ use crate::contract::dataset::{Axes, Conversation, Corrected, CorrectedField};
 use crate::contract::golden::GoldenEntry;
 use crate::taxonomy::Scenario;
 
-pub use text::{money, quantity};
 pub use tools::{ASK_CLARIFYING_QUESTION, system_prompt, tools};
 
 /// One scenario's conversation and the golden entry that grades it.
