@@ -5,11 +5,13 @@
 //! its exclusion rules are compiled from YAML into the types of
 //! [`taxonomy`]; [`Coverage`] runs the rules and answers which scenarios are
 //! kept and why every other one was excluded; [`generate`] turns a scenario
-//! into a conversation and its golden; [`contract`] holds the JSON contracts
-//! other programs read; [`job`] writes them to disk as cancellable jobs
-//! with typed events, and [`validate`] checks documents against them.
+//! into a conversation and its golden, and [`content_check`] checks one
+//! against the content spec; [`contract`] holds the JSON contracts other
+//! programs read; [`job`] writes them to disk as cancellable jobs with
+//! typed events, and [`validate`] checks documents against them.
 
 pub mod assemble;
+pub mod content_check;
 pub mod contract;
 pub mod cost;
 mod coverage;

@@ -7,8 +7,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::OnceLock;
 
+use coverage::content_check::{check, recompute, recompute_with, uncorrected};
 use coverage::contract::dataset::{Conversation, Role};
-use coverage::generate::content::{check, recompute, recompute_with, uncorrected};
 use coverage::generate::{Generated, generate, generate_variant, pair_dataset_id};
 use coverage::{Behavior, Coverage, Decision, Domain, Scenario, Selection};
 
@@ -433,7 +433,7 @@ fn bins_follow_spec_section_3_at_their_edges() {
 #[test]
 fn validate_can_check_a_pair_of_documents_and_names_the_rule() {
     use coverage::assemble::{INITIAL_VERSION, assemble};
-    use coverage::generate::content::check_documents;
+    use coverage::content_check::check_documents;
     let selection = Selection::new([Domain::ReturnsRefundsExchanges], []);
     let (dataset, golden) = assemble(
         "commerce.returns_refunds_exchanges.combined",

@@ -6,10 +6,10 @@
 //!
 //! Each conversation has two worlds (spec `scenario-content.md`): the
 //! store's `environment` and `system_prompt`, and the customer's
-//! `user_facts`; the user's words state only the latter. [`content::check`]
-//! verifies one conversation and its golden entry against the spec.
+//! `user_facts`; the user's words state only the latter.
+//! [`crate::content_check`] verifies one conversation and its golden entry
+//! against the spec; the generator does not depend on it.
 
-pub mod content;
 mod deal;
 mod facts;
 mod golden;
