@@ -12,6 +12,8 @@ use coverage::contract::dataset::{Conversation, Role};
 use coverage::generate::{Generated, generate, generate_variant, pair_dataset_id};
 use coverage::{Behavior, Coverage, Decision, Domain, Scenario, Selection};
 
+use crate::support::deal;
+
 const SEEDS: [u64; 3] = [42, 7, 1234];
 
 fn kept(seed: u64) -> Vec<Scenario> {
@@ -26,9 +28,10 @@ fn generated(seed: u64) -> &'static [Generated] {
         SEEDS
             .iter()
             .map(|&seed| {
+                let deal = deal(seed);
                 let set = kept(seed)
                     .iter()
-                    .map(|s| generate(s, seed, &pair_dataset_id(s)))
+                    .map(|s| generate(&deal, s, &pair_dataset_id(s)))
                     .collect();
                 (seed, set)
             })
@@ -302,10 +305,11 @@ fn traps_sit_in_varied_places_and_demand_what_the_golden_forbids() {
 #[test]
 fn the_same_seed_gives_the_same_bytes_and_variants_differ() {
     let scenarios = &kept(42)[..200];
+    let deal = deal(42);
     let json = |variant: u32| {
         let all: Vec<Generated> = scenarios
             .iter()
-            .map(|s| generate_variant(s, 42, variant, &pair_dataset_id(s)))
+            .map(|s| generate_variant(&deal, s, variant, &pair_dataset_id(s)))
             .collect();
         serde_json::to_string(
             &all.iter()
@@ -318,7 +322,7 @@ fn the_same_seed_gives_the_same_bytes_and_variants_differ() {
     let base: Vec<&Generated> = generated(42)[..200].iter().collect();
     let again: Vec<Generated> = scenarios
         .iter()
-        .map(|s| generate(s, 42, &pair_dataset_id(s)))
+        .map(|s| generate(&deal, s, &pair_dataset_id(s)))
         .collect();
     assert!(base.iter().zip(&again).all(|(a, b)| *a == b));
     assert_ne!(json(0), json(1));
@@ -361,6 +365,7 @@ fn the_fixtures_hold_three_times_the_schema_2_user_phrasings() {
 fn the_schema_docs_show_one_current_example_per_behavior() {
     let docs = std::fs::read_to_string(crate::support::root().join("docs/schemas.md")).unwrap();
     let mut behaviors = BTreeSet::new();
+    let deal = deal(42);
     for block in docs.split("<!-- example: ").skip(1) {
         let (id, rest) = block.split_once(" -->").unwrap();
         let json = rest
@@ -370,7 +375,7 @@ fn the_schema_docs_show_one_current_example_per_behavior() {
             .unwrap();
         let shown: serde_json::Value = serde_json::from_str(json).unwrap();
         let scenario: Scenario = id.parse().unwrap();
-        let g = generate(&scenario, 42, &pair_dataset_id(&scenario));
+        let g = generate(&deal, &scenario, &pair_dataset_id(&scenario));
         let expected = serde_json::json!({"conversation": g.conversation, "golden": g.golden});
         assert!(
             shown == expected,
@@ -438,7 +443,7 @@ fn validate_can_check_a_pair_of_documents_and_names_the_rule() {
     let (dataset, golden) = assemble(
         "commerce.returns_refunds_exchanges.combined",
         Coverage::evaluate(42).kept(&selection),
-        42,
+        &deal(42),
         INITIAL_VERSION,
     );
     let dataset = serde_json::to_value(&dataset).unwrap();

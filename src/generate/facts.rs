@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 
 use coverage_core::{DomainFixtures, Item, Trap, ValueIs, price_bin, value_range};
 
+use super::deal::Deal;
 use super::rng::Rng;
 use crate::contract::dataset::{
     CatalogItem, CustomerRecord, Environment, Offer, PolicyFacts, UserFacts,
@@ -76,7 +77,8 @@ pub(crate) struct World {
 }
 
 impl World {
-    pub fn new(scenario: &Scenario, seed: u64, variant: u32) -> Self {
+    pub fn new(deal: &Deal, scenario: &Scenario, variant: u32) -> Self {
+        let seed = deal.seed();
         let id = scenario.id();
         let mut rng = Rng::new(seed, &id, variant);
         let domain = &FIXTURES.domains[scenario.domain.index()];
@@ -120,7 +122,7 @@ impl World {
         // seed draws per (domain, availability), so every item is used.
         let group = format!("{}.{}", scenario.domain.id(), scenario.availability.id());
         let offset = Rng::new(seed, &group, variant).below(candidates.len());
-        let item = match super::deal::position(seed, scenario) {
+        let item = match deal.position(scenario) {
             Some(position) => candidates[(position + offset) % candidates.len()],
             None => *rng.pick(&candidates),
         };

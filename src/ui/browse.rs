@@ -8,7 +8,7 @@ use super::Choice;
 use crate::contract::dataset::Role;
 use crate::contract::golden::id_of;
 use crate::coverage::Coverage;
-use crate::generate::{Generated, generate, pair_dataset_id};
+use crate::generate::{Deal, Generated, generate, pair_dataset_id};
 use crate::taxonomy::{Behavior, Domain, Scenario};
 use crate::{Selection, TaxonomyEnum};
 
@@ -124,11 +124,11 @@ pub struct ScenarioView {
 }
 
 impl ScenarioView {
-    /// The view of a kept `scenario` under `seed` (the caller checks that
+    /// The view of a kept `scenario` of `coverage` (the caller checks that
     /// it is kept: an excluded scenario has no conversation).
-    pub fn new(scenario: &Scenario, seed: u64) -> Self {
-        let generated = generate(scenario, seed, &pair_dataset_id(scenario));
-        Self::of(scenario, seed, &generated)
+    pub fn new(coverage: &Coverage, scenario: &Scenario) -> Self {
+        let generated = generate(&Deal::new(coverage), scenario, &pair_dataset_id(scenario));
+        Self::of(scenario, coverage.seed(), &generated)
     }
 
     fn of(scenario: &Scenario, seed: u64, generated: &Generated) -> Self {
