@@ -54,9 +54,7 @@ fn bins_and_decision_follow_from_environment_and_user_facts() {
         for g in generated(seed) {
             let c = &g.conversation;
             let bins = recompute(c).unwrap_or_else(|e| panic!("{}: {e}", c.id));
-            assert_eq!(bins.price_sensitivity, c.axes.price_sensitivity, "{}", c.id);
-            assert_eq!(bins.availability, c.axes.availability, "{}", c.id);
-            assert_eq!(bins.policy_boundary, c.axes.policy_boundary, "{}", c.id);
+            assert_eq!(bins.scenario, c.scenario(), "{}", c.id);
             assert_eq!(
                 bins.brand_stated,
                 c.axes.brand_bias != coverage::BrandBias::None,

@@ -54,15 +54,12 @@ pub fn render(scenario: &Scenario, seed: u64, generated: &Generated) -> String {
         golden,
     } = generated;
     let mut text = format!(
-        "{}  (seed {seed})\n{} · {} ({})\nprice {} · brand {} · {} · {}\n\n",
+        "{}  (seed {seed})\n{} · {} ({})\n{}\n\n",
         scenario,
         scenario.domain.label(),
         scenario.behavior.label(),
         conversation.difficulty,
-        scenario.price_sensitivity,
-        scenario.brand_bias,
-        scenario.availability,
-        scenario.policy_boundary
+        scenario.bins_text()
     );
     if let Some(prompt) = &conversation.system_prompt {
         text += "System prompt (the store, as the assistant sees it):\n";

@@ -9,13 +9,15 @@ use crate::taxonomy::{Availability, Decision, PolicyBoundary, PriceSensitivity, 
 /// The bins and decision that a conversation's facts imply (spec §3).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Recomputed {
-    pub price_sensitivity: PriceSensitivity,
+    /// The conversation's scenario with the price sensitivity,
+    /// availability and policy boundary the facts fall in. The facts state
+    /// a brand or none, not how strongly: the brand bias is the
+    /// conversation's own (see `brand_stated`).
+    pub scenario: Scenario,
     /// None exactly when `user_facts.brand` is null; soft and hard state
     /// the same facts.
     pub brand_stated: bool,
-    pub availability: Availability,
-    pub policy_boundary: PolicyBoundary,
-    /// By the outcome table, for the conversation's domain and behavior.
+    /// By the outcome table, for `scenario`.
     pub decision: Decision,
 }
 
@@ -53,18 +55,14 @@ pub fn recompute_with(
     let availability = availability_bin(item.stock, item.restock_weeks);
     let policy = policy_bin(facts.policy_value, environment.policy.limit);
     let scenario = Scenario {
-        domain: conversation.domain,
-        behavior: conversation.behavior,
         price_sensitivity: PriceSensitivity::ALL[price],
-        brand_bias: conversation.axes.brand_bias,
         availability: Availability::ALL[availability],
         policy_boundary: PolicyBoundary::ALL[policy],
+        ..conversation.scenario()
     };
     Ok(Recomputed {
-        price_sensitivity: scenario.price_sensitivity,
+        scenario,
         brand_stated: facts.brand.is_some(),
-        availability: scenario.availability,
-        policy_boundary: scenario.policy_boundary,
         decision: scenario.decision(),
     })
 }

@@ -151,36 +151,22 @@ fn bins(s: &Subject) -> Vec<String> {
         Err(message) => return vec![message.clone()],
         Ok(bins) => bins,
     };
-    let axes = &s.conversation.axes;
-    let mut found = Vec::new();
-    for (axis, got, want) in [
-        (
-            "price_sensitivity",
-            bins.price_sensitivity.id(),
-            axes.price_sensitivity.id(),
-        ),
-        (
-            "availability",
-            bins.availability.id(),
-            axes.availability.id(),
-        ),
-        (
-            "policy_boundary",
-            bins.policy_boundary.id(),
-            axes.policy_boundary.id(),
-        ),
-    ] {
-        if got != want {
-            found.push(format!(
-                "the facts make {axis} '{got}', the scenario says '{want}'"
-            ));
-        }
-    }
-    if bins.brand_stated != (axes.brand_bias != BrandBias::None) {
+    let claimed = s.conversation.scenario();
+    let mut found: Vec<String> = bins
+        .scenario
+        .axes()
+        .into_iter()
+        .zip(claimed.axes())
+        .filter(|((_, got), (_, want))| got != want)
+        .map(|((axis, got), (_, want))| {
+            format!("the facts make {axis} '{got}', the scenario says '{want}'")
+        })
+        .collect();
+    if bins.brand_stated != (claimed.brand_bias != BrandBias::None) {
         found.push(format!(
             "user_facts.brand {:?} does not fit brand_bias '{}'",
             s.facts.brand,
-            axes.brand_bias.id()
+            claimed.brand_bias.id()
         ));
     }
     found

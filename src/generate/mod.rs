@@ -111,12 +111,7 @@ pub fn generate_variant(
         scenario_id: world.id.clone(),
         domain: scenario.domain,
         behavior: scenario.behavior,
-        axes: Axes {
-            price_sensitivity: scenario.price_sensitivity,
-            brand_bias: scenario.brand_bias,
-            availability: scenario.availability,
-            policy_boundary: scenario.policy_boundary,
-        },
+        axes: Axes::of(scenario),
         difficulty: scenario.behavior.difficulty(),
         system_prompt: Some(system_prompt(&environment)),
         environment: Some(environment),

@@ -21,17 +21,6 @@ fn choice<T: TaxonomyEnum>(entry: T) -> Choice {
     }
 }
 
-/// A scenario's four bins, as a reviewer reads them.
-fn bins(scenario: &Scenario) -> String {
-    format!(
-        "price {} · brand {} · {} · {}",
-        scenario.price_sensitivity,
-        scenario.brand_bias,
-        scenario.availability,
-        scenario.policy_boundary
-    )
-}
-
 #[derive(Clone, Debug)]
 pub struct KeptEntry {
     pub id: String,
@@ -69,14 +58,14 @@ impl CellList {
                 .kept(&selection)
                 .map(|scenario| KeptEntry {
                     id: scenario.id(),
-                    bins: bins(&scenario),
+                    bins: scenario.bins_text(),
                 })
                 .collect(),
             excluded: coverage
                 .excluded(&selection)
                 .map(|e| ExcludedEntry {
                     id: e.scenario.id(),
-                    bins: bins(&e.scenario),
+                    bins: e.scenario.bins_text(),
                     rule: e.rule.id.to_string(),
                     rationale: e.rule.rationale.to_string(),
                 })
@@ -191,7 +180,7 @@ impl ScenarioView {
                 scenario.domain.label(),
                 scenario.behavior.label()
             ),
-            bins: bins(scenario),
+            bins: scenario.bins_text(),
             difficulty: conversation.difficulty.to_string(),
             system_prompt: conversation.system_prompt.clone(),
             user_facts,
