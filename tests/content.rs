@@ -467,3 +467,71 @@ fn validate_can_check_a_pair_of_documents_and_names_the_rule() {
         "{problems:?}"
     );
 }
+
+/// The files of `src/generate/` (`mod` for `mod.rs`) and, for each, the
+/// ones it imports: `super::x` names file `x`, or an item of `mod` when
+/// `x` is no file; `mod` imports the modules it declares.
+fn generate_imports() -> BTreeMap<String, BTreeSet<String>> {
+    let dir = crate::support::root().join("src/generate");
+    let files: BTreeSet<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|e| e == "rs"))
+        .map(|path| path.file_stem().unwrap().to_string_lossy().into_owned())
+        .collect();
+    files
+        .iter()
+        .map(|file| {
+            let source = std::fs::read_to_string(dir.join(format!("{file}.rs"))).unwrap();
+            let mut imports: BTreeSet<String> = source
+                .split("super::")
+                .skip(1)
+                .map(|after| {
+                    let name: String = after
+                        .chars()
+                        .take_while(|c| c.is_alphanumeric() || *c == '_')
+                        .collect();
+                    if files.contains(&name) {
+                        name
+                    } else {
+                        "mod".to_owned()
+                    }
+                })
+                .collect();
+            if file == "mod" {
+                imports.extend(
+                    files
+                        .iter()
+                        .filter(|other| source.contains(&format!("mod {other};")))
+                        .cloned(),
+                );
+            }
+            (file.clone(), imports)
+        })
+        .collect()
+}
+
+#[test]
+fn the_generator_imports_no_cycle_and_never_the_checker() {
+    let imports = generate_imports();
+    assert!(imports.contains_key("facts"), "{imports:?}");
+    for (file, used) in &imports {
+        let source =
+            std::fs::read_to_string(crate::support::root().join(format!("src/generate/{file}.rs")))
+                .unwrap();
+        let code = source.lines().filter(|l| !l.trim_start().starts_with("//"));
+        assert!(
+            !code.into_iter().any(|l| l.contains("content_check")),
+            "src/generate/{file}.rs imports the checker"
+        );
+        // Depth-first from each file: no path leads back to it.
+        let mut seen = BTreeSet::new();
+        let mut stack: Vec<&String> = used.iter().collect();
+        while let Some(next) = stack.pop() {
+            assert_ne!(next, file, "src/generate/{file}.rs is on an import cycle");
+            if seen.insert(next) {
+                stack.extend(&imports[next]);
+            }
+        }
+    }
+}

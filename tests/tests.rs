@@ -4,7 +4,8 @@
 mod cli_manifest;
 // trybuild: bad taxonomies fail to compile with `file:line` and the rule.
 mod compile_fail;
-// Scenario content: facts decide bins, coherence, variety, no leaking words.
+// Scenario content: facts decide bins, coherence, variety, no leaking words;
+// the generator imports no cycle and never the checker.
 mod content;
 // `coverage diff`: seeds 42 and 7, manifest files, --fail-on-removed, bad input.
 mod diff;
