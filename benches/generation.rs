@@ -4,7 +4,7 @@
 //! docs/performance.md.
 
 use coverage::contract::manifest::Manifest;
-use coverage::generate::generate;
+use coverage::generate::{Deal, generate};
 use coverage::job::LineHasher;
 use coverage::taxonomy::Scenario;
 use coverage::{Coverage, Selection};
@@ -25,10 +25,11 @@ fn one_conversation(bencher: divan::Bencher) {
     let scenario: Scenario = "checkout_payments.multi_turn.high.soft.low_stock.near_limit"
         .parse()
         .unwrap();
+    let deal = Deal::new(&Coverage::evaluate(42));
     bencher.bench(|| {
         let generated = generate(
+            &deal,
             divan::black_box(&scenario),
-            42,
             "commerce.checkout_payments.multi_turn",
         );
         (
@@ -47,10 +48,11 @@ fn one_file(bencher: divan::Bencher) {
         .kept(&selection)
         .filter(|s| s.domain.id() == "cart_management" && s.behavior.id() == "multi_turn")
         .collect();
+    let deal = Deal::new(&coverage);
     bencher.bench(|| {
         let mut hasher = LineHasher::default();
         for scenario in &scenarios {
-            let generated = generate(scenario, 42, "commerce.cart_management.multi_turn");
+            let generated = generate(&deal, scenario, "commerce.cart_management.multi_turn");
             hasher.add(&serde_json::to_string(&generated.conversation).unwrap());
             hasher.add(&serde_json::to_string(&generated.golden).unwrap());
         }

@@ -5,7 +5,7 @@
 use crate::contract::SCHEMA_VERSION;
 use crate::contract::dataset::Dataset;
 use crate::contract::golden::Golden;
-use crate::generate::generate;
+use crate::generate::{Deal, generate};
 use crate::job::LineHasher;
 use crate::job::versioning::{
     Hashes, Versioning, dataset_metadata, golden_metadata, scenarios_hash,
@@ -15,20 +15,22 @@ use crate::taxonomy::Scenario;
 pub use crate::job::versioning::INITIAL_VERSION;
 
 /// The dataset `dataset_id` of `scenarios` (deduplicated by scenario id, in
-/// grid order) and its golden, both at `version`.
+/// grid order) and its golden, both at `version`, dealt by `deal` (made
+/// from the coverage the scenarios come from).
 pub fn assemble(
     dataset_id: &str,
     scenarios: impl IntoIterator<Item = Scenario>,
-    seed: u64,
+    deal: &Deal,
     version: &str,
 ) -> (Dataset, Golden) {
+    let seed = deal.seed();
     let mut scenarios: Vec<Scenario> = scenarios.into_iter().collect();
     scenarios.sort_unstable();
     scenarios.dedup();
     let (conversations, entries): (Vec<_>, Vec<_>) = scenarios
         .iter()
         .map(|scenario| {
-            let generated = generate(scenario, seed, dataset_id);
+            let generated = generate(deal, scenario, dataset_id);
             (generated.conversation, generated.golden)
         })
         .unzip();

@@ -5,16 +5,19 @@
 //! its exclusion rules are compiled from YAML into the types of
 //! [`taxonomy`]; [`Coverage`] runs the rules and answers which scenarios are
 //! kept and why every other one was excluded; [`generate`] turns a scenario
-//! into a conversation and its golden; [`contract`] holds the JSON contracts
-//! other programs read; [`job`] writes them to disk as cancellable jobs
-//! with typed events, and [`validate`] checks documents against them.
+//! into a conversation and its golden, and [`content_check`] checks one
+//! against the content spec; [`contract`] holds the JSON contracts other
+//! programs read; [`job`] writes them to disk as cancellable jobs with
+//! typed events, and [`validate`] checks documents against them.
 //! [`matcher`] finds a typed fact (money, a duration, a count, a percentage,
 //! a date) in a reply, whatever natural words it is written in.
 
 pub mod assemble;
+pub mod content_check;
 pub mod contract;
 pub mod cost;
 mod coverage;
+pub mod figures;
 pub mod generate;
 pub mod governance;
 pub mod job;

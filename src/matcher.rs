@@ -29,7 +29,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use crate::generate::thousands;
+use crate::figures::thousands;
 
 /// The kinds of fact a golden can require a reply to communicate.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

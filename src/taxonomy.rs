@@ -10,6 +10,43 @@ impl Scenario {
     pub fn id(&self) -> String {
         TAXONOMY.scenario_id(&self.coords())
     }
+
+    /// The index of the outcome table's row that decides this scenario:
+    /// the first that matches.
+    pub fn outcome_row(&self) -> usize {
+        TAXONOMY
+            .outcome_row(&self.coords())
+            .expect("the outcome table is total")
+    }
+
+    /// The decision of the outcome table for this scenario.
+    pub fn decision(&self) -> Decision {
+        Decision::ALL[usize::from(TAXONOMY.outcomes[self.outcome_row()].decision)]
+    }
+
+    /// Its bins as a reviewer reads them, axis by axis in YAML order:
+    /// `price high · brand soft · low_stock · near_limit`.
+    pub fn bins_text(&self) -> String {
+        let bins: Vec<String> = self
+            .axes()
+            .into_iter()
+            .map(|(axis, bin)| match lead_word(axis) {
+                Some(word) => format!("{word} {bin}"),
+                None => bin.to_owned(),
+            })
+            .collect();
+        bins.join(" · ")
+    }
+}
+
+/// The word that says which axis a bin is of, for the axes whose bin ids
+/// do not (`high`, `soft`); other bins read alone.
+fn lead_word(axis: &str) -> Option<&'static str> {
+    const LEADS: [(&str, &str); 2] = [("price_sensitivity", "price"), ("brand_bias", "brand")];
+    LEADS
+        .iter()
+        .find(|(id, _)| *id == axis)
+        .map(|(_, word)| *word)
 }
 
 impl std::fmt::Display for Scenario {

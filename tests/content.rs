@@ -7,10 +7,12 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::OnceLock;
 
+use coverage::content_check::{check, recompute, recompute_with, uncorrected};
 use coverage::contract::dataset::{Conversation, Role};
-use coverage::generate::content::{check, recompute, recompute_with, uncorrected};
 use coverage::generate::{Generated, generate, generate_variant, pair_dataset_id};
 use coverage::{Behavior, Coverage, Decision, Domain, Scenario, Selection};
+
+use crate::support::deal;
 
 const SEEDS: [u64; 3] = [42, 7, 1234];
 
@@ -26,9 +28,10 @@ fn generated(seed: u64) -> &'static [Generated] {
         SEEDS
             .iter()
             .map(|&seed| {
+                let deal = deal(seed);
                 let set = kept(seed)
                     .iter()
-                    .map(|s| generate(s, seed, &pair_dataset_id(s)))
+                    .map(|s| generate(&deal, s, &pair_dataset_id(s)))
                     .collect();
                 (seed, set)
             })
@@ -51,9 +54,7 @@ fn bins_and_decision_follow_from_environment_and_user_facts() {
         for g in generated(seed) {
             let c = &g.conversation;
             let bins = recompute(c).unwrap_or_else(|e| panic!("{}: {e}", c.id));
-            assert_eq!(bins.price_sensitivity, c.axes.price_sensitivity, "{}", c.id);
-            assert_eq!(bins.availability, c.axes.availability, "{}", c.id);
-            assert_eq!(bins.policy_boundary, c.axes.policy_boundary, "{}", c.id);
+            assert_eq!(bins.scenario, c.scenario(), "{}", c.id);
             assert_eq!(
                 bins.brand_stated,
                 c.axes.brand_bias != coverage::BrandBias::None,
@@ -302,10 +303,11 @@ fn traps_sit_in_varied_places_and_demand_what_the_golden_forbids() {
 #[test]
 fn the_same_seed_gives_the_same_bytes_and_variants_differ() {
     let scenarios = &kept(42)[..200];
+    let deal = deal(42);
     let json = |variant: u32| {
         let all: Vec<Generated> = scenarios
             .iter()
-            .map(|s| generate_variant(s, 42, variant, &pair_dataset_id(s)))
+            .map(|s| generate_variant(&deal, s, variant, &pair_dataset_id(s)))
             .collect();
         serde_json::to_string(
             &all.iter()
@@ -318,7 +320,7 @@ fn the_same_seed_gives_the_same_bytes_and_variants_differ() {
     let base: Vec<&Generated> = generated(42)[..200].iter().collect();
     let again: Vec<Generated> = scenarios
         .iter()
-        .map(|s| generate(s, 42, &pair_dataset_id(s)))
+        .map(|s| generate(&deal, s, &pair_dataset_id(s)))
         .collect();
     assert!(base.iter().zip(&again).all(|(a, b)| *a == b));
     assert_ne!(json(0), json(1));
@@ -361,6 +363,7 @@ fn the_fixtures_hold_three_times_the_schema_2_user_phrasings() {
 fn the_schema_docs_show_one_current_example_per_behavior() {
     let docs = std::fs::read_to_string(crate::support::root().join("docs/schemas.md")).unwrap();
     let mut behaviors = BTreeSet::new();
+    let deal = deal(42);
     for block in docs.split("<!-- example: ").skip(1) {
         let (id, rest) = block.split_once(" -->").unwrap();
         let json = rest
@@ -370,7 +373,7 @@ fn the_schema_docs_show_one_current_example_per_behavior() {
             .unwrap();
         let shown: serde_json::Value = serde_json::from_str(json).unwrap();
         let scenario: Scenario = id.parse().unwrap();
-        let g = generate(&scenario, 42, &pair_dataset_id(&scenario));
+        let g = generate(&deal, &scenario, &pair_dataset_id(&scenario));
         let expected = serde_json::json!({"conversation": g.conversation, "golden": g.golden});
         assert!(
             shown == expected,
@@ -433,12 +436,12 @@ fn bins_follow_spec_section_3_at_their_edges() {
 #[test]
 fn validate_can_check_a_pair_of_documents_and_names_the_rule() {
     use coverage::assemble::{INITIAL_VERSION, assemble};
-    use coverage::generate::content::check_documents;
+    use coverage::content_check::check_documents;
     let selection = Selection::new([Domain::ReturnsRefundsExchanges], []);
     let (dataset, golden) = assemble(
         "commerce.returns_refunds_exchanges.combined",
         Coverage::evaluate(42).kept(&selection),
-        42,
+        &deal(42),
         INITIAL_VERSION,
     );
     let dataset = serde_json::to_value(&dataset).unwrap();
@@ -463,4 +466,72 @@ fn validate_can_check_a_pair_of_documents_and_names_the_rule() {
             .any(|(at, m)| at == "/entries/9" && m.starts_with("[cited-items]")),
         "{problems:?}"
     );
+}
+
+/// The files of `src/generate/` (`mod` for `mod.rs`) and, for each, the
+/// ones it imports: `super::x` names file `x`, or an item of `mod` when
+/// `x` is no file; `mod` imports the modules it declares.
+fn generate_imports() -> BTreeMap<String, BTreeSet<String>> {
+    let dir = crate::support::root().join("src/generate");
+    let files: BTreeSet<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|e| e == "rs"))
+        .map(|path| path.file_stem().unwrap().to_string_lossy().into_owned())
+        .collect();
+    files
+        .iter()
+        .map(|file| {
+            let source = std::fs::read_to_string(dir.join(format!("{file}.rs"))).unwrap();
+            let mut imports: BTreeSet<String> = source
+                .split("super::")
+                .skip(1)
+                .map(|after| {
+                    let name: String = after
+                        .chars()
+                        .take_while(|c| c.is_alphanumeric() || *c == '_')
+                        .collect();
+                    if files.contains(&name) {
+                        name
+                    } else {
+                        "mod".to_owned()
+                    }
+                })
+                .collect();
+            if file == "mod" {
+                imports.extend(
+                    files
+                        .iter()
+                        .filter(|other| source.contains(&format!("mod {other};")))
+                        .cloned(),
+                );
+            }
+            (file.clone(), imports)
+        })
+        .collect()
+}
+
+#[test]
+fn the_generator_imports_no_cycle_and_never_the_checker() {
+    let imports = generate_imports();
+    assert!(imports.contains_key("facts"), "{imports:?}");
+    for (file, used) in &imports {
+        let source =
+            std::fs::read_to_string(crate::support::root().join(format!("src/generate/{file}.rs")))
+                .unwrap();
+        let code = source.lines().filter(|l| !l.trim_start().starts_with("//"));
+        assert!(
+            !code.into_iter().any(|l| l.contains("content_check")),
+            "src/generate/{file}.rs imports the checker"
+        );
+        // Depth-first from each file: no path leads back to it.
+        let mut seen = BTreeSet::new();
+        let mut stack: Vec<&String> = used.iter().collect();
+        while let Some(next) = stack.pop() {
+            assert_ne!(next, file, "src/generate/{file}.rs is on an import cycle");
+            if seen.insert(next) {
+                stack.extend(&imports[next]);
+            }
+        }
+    }
 }

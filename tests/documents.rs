@@ -9,7 +9,7 @@ use coverage::validate::{Kind, Schemas};
 use coverage::{Coverage, Domain, Selection};
 use serde_json::{Value, json};
 
-use crate::support::{assert_refused, coverage, fixture};
+use crate::support::{assert_refused, coverage, deal, fixture};
 
 fn read(path: &Path) -> Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
@@ -53,7 +53,7 @@ fn schemas_2_and_3_accept_mixed_and_lists_of_difficulties_but_schema_1_does_not(
     let (mut dataset, _) = assemble(
         "commerce.cart_management.combined",
         Coverage::evaluate(42).kept(&selection),
-        42,
+        &deal(42),
         INITIAL_VERSION,
     );
     let mut value = serde_json::to_value(&dataset).unwrap();
@@ -73,7 +73,7 @@ fn a_schema_3_golden_entry_needs_policy_flags_and_an_expected_action() {
     let (dataset, golden) = assemble(
         "commerce.cart_management.combined",
         Coverage::evaluate(42).kept(&selection),
-        42,
+        &deal(42),
         INITIAL_VERSION,
     );
     let mut value = serde_json::to_value(&golden).unwrap();
@@ -116,7 +116,7 @@ fn write_pair(dir: &Path) -> (PathBuf, PathBuf) {
     let (dataset, golden) = assemble(
         "commerce.checkout_payments.combined",
         Coverage::evaluate(42).kept(&selection),
-        42,
+        &deal(42),
         INITIAL_VERSION,
     );
     let d = dir.join("checkout.dataset.json");
@@ -315,7 +315,7 @@ fn a_schema_2_document_still_validates_under_schema_2() {
     let (dataset, golden) = assemble(
         "commerce.shipping_delivery.combined",
         Coverage::evaluate(42).kept(&selection),
-        42,
+        &deal(42),
         INITIAL_VERSION,
     );
     // Schema 3 less what it added is exactly a schema-2 document.

@@ -8,21 +8,25 @@ use std::collections::{BTreeMap, BTreeSet};
 use coverage::assemble::{INITIAL_VERSION, assemble};
 use coverage::contract::dataset::{Conversation, CorrectedField, Role};
 use coverage::contract::golden::{Constraint, Expectation, GoldenEntry};
-use coverage::generate::{Generated, generate, money, pair_dataset_id, quantity};
+use coverage::figures::{money, quantity};
+use coverage::generate::{Generated, generate, pair_dataset_id};
 use coverage::taxonomy::{FIXTURES, TAXONOMY};
 use coverage::validate::{Kind, Schemas};
 use coverage::{
     Availability, Behavior, Coverage, Decision, Domain, PolicyBoundary, Scenario, Selection,
 };
 
+use crate::support::deal;
+
 fn kept() -> Vec<Scenario> {
     Coverage::evaluate(42).kept(&Selection::all()).collect()
 }
 
 fn generated(seed: u64) -> Vec<(Scenario, Generated)> {
+    let deal = deal(seed);
     kept()
         .into_iter()
-        .map(|s| (s, generate(&s, seed, &pair_dataset_id(&s))))
+        .map(|s| (s, generate(&deal, &s, &pair_dataset_id(&s))))
         .collect()
 }
 
@@ -66,7 +70,7 @@ fn all_text(g: &Generated) -> Vec<String> {
 
 #[test]
 fn every_kept_scenario_validates_under_schema_3_as_one_global_dataset() {
-    let (dataset, golden) = assemble("commerce.global", kept(), 42, INITIAL_VERSION);
+    let (dataset, golden) = assemble("commerce.global", kept(), &deal(42), INITIAL_VERSION);
     assert_eq!(dataset.conversations.len(), 5376);
     assert_eq!(golden.entries.len(), 5376);
     let schemas = Schemas::load();
@@ -93,7 +97,7 @@ fn a_single_pair_dataset_has_its_behaviors_difficulty() {
     let (dataset, _) = assemble(
         "commerce.cart_management.user_corrections",
         scenarios,
-        42,
+        &deal(42),
         INITIAL_VERSION,
     );
     assert_eq!(
@@ -367,7 +371,7 @@ fn every_outcome_row_and_decision_is_reached() {
 
 fn snapshot_of(id: &str) -> serde_json::Value {
     let scenario: Scenario = id.parse().unwrap();
-    let g = generate(&scenario, 42, &pair_dataset_id(&scenario));
+    let g = generate(&deal(42), &scenario, &pair_dataset_id(&scenario));
     serde_json::json!({"conversation": g.conversation, "golden": g.golden})
 }
 

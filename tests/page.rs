@@ -146,7 +146,9 @@ fn cell_list_opens_kept_scenarios_and_names_the_rule_of_the_rest() {
 fn scenario_view_shows_conversation_prompt_and_expected_action() {
     let id = "checkout_payments.multi_turn.high.soft.low_stock.near_limit";
     let scenario: Scenario = id.parse().unwrap();
-    let html = ScenarioView::new(&scenario, 42).render().unwrap();
+    let html = ScenarioView::new(&Coverage::evaluate(42), &scenario)
+        .render()
+        .unwrap();
     for hook in ["conversation", "system-prompt", "expected-action"] {
         assert!(html.contains(&format!("data-testid=\"{hook}\"")), "{hook}");
     }

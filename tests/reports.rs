@@ -230,7 +230,8 @@ fn token_counts_of_known_strings() {
 fn a_graded_turn_sends_tools_system_prompt_and_the_turns_before_it() {
     let coverage = Coverage::evaluate(DEFAULT_SEED);
     let scenario = coverage.kept(&small()).next().unwrap();
-    let generated = coverage::generate::generate(&scenario, DEFAULT_SEED, "x");
+    let deal = coverage::generate::Deal::new(&coverage);
+    let generated = coverage::generate::generate(&deal, &scenario, "x");
     let (conversation, golden) = (&generated.conversation, &generated.golden);
     let encoding = Encoding::O200kBase;
     let tools = cost::tools_json();

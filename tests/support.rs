@@ -3,6 +3,8 @@ use std::process::Output;
 
 use assert_cmd::Command;
 
+use coverage::Coverage;
+use coverage::generate::Deal;
 use coverage_core::Taxonomy;
 
 /// The repository root (the root package's manifest directory).
@@ -12,6 +14,11 @@ pub fn root() -> &'static Path {
 
 pub fn fixture(relative: &str) -> PathBuf {
     root().join("tests/fixtures").join(relative)
+}
+
+/// The deal of a run of `seed`, made from its coverage as a job makes it.
+pub fn deal(seed: u64) -> Deal {
+    Deal::new(&Coverage::evaluate(seed))
 }
 
 /// Parses and validates a taxonomy file, panicking with every error.

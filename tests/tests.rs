@@ -2,7 +2,8 @@
 
 // `coverage manifest` as a user runs it: the summary table, JSON, bad ids.
 mod cli_manifest;
-// Scenario content: facts decide bins, coherence, variety, no leaking words.
+// Scenario content: facts decide bins, coherence, variety, no leaking words;
+// the generator imports no cycle and never the checker.
 mod content;
 // `coverage diff`: seeds 42 and 7, manifest files, --fail-on-removed, bad input.
 mod diff;

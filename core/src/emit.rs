@@ -192,6 +192,28 @@ fn emit_scenario(out: &mut String, taxonomy: &Taxonomy) {
     for (field, _) in &axes {
         let _ = write!(out, ", self.{field} as u8");
     }
+    out.push_str("]\n    }\n\n");
+    out.push_str(
+        "    /// The variation axes in YAML order, each with the ids of its bins.\n    pub const AXES: &'static [::coverage_core::ScenarioAxis] = &[\n",
+    );
+    for (field, ty) in &axes {
+        let _ = writeln!(
+            out,
+            "        ::coverage_core::ScenarioAxis {{ id: {field:?}, bins: <{ty} as ::coverage_core::TaxonomyEnum>::IDS }},"
+        );
+    }
+    out.push_str("    ];\n\n");
+    out.push_str("    /// This scenario's bin of every axis, in YAML order: (axis id, bin id).\n");
+    let _ = writeln!(
+        out,
+        "    pub fn axes(&self) -> [(&'static str, &'static str); {}] {{",
+        axes.len()
+    );
+    out.push_str("        [");
+    for (i, (field, _)) in axes.iter().enumerate() {
+        let separator = if i == 0 { "" } else { ", " };
+        let _ = write!(out, "{separator}({field:?}, self.{field}.id())");
+    }
     out.push_str("]\n    }\n}\n");
 }
 

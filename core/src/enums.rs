@@ -44,6 +44,30 @@ pub trait TaxonomyEnum: Copy + Sized + 'static {
     }
 }
 
+/// One variation axis as a generated `Scenario` lists it (`Scenario::AXES`):
+/// its id and the ids of its bins, in YAML order. For code that treats
+/// every axis alike instead of naming each one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ScenarioAxis {
+    pub id: &'static str,
+    pub bins: &'static [&'static str],
+}
+
+impl ScenarioAxis {
+    /// The position of the bin `id`, or the error the axis enum's
+    /// [`TaxonomyEnum::from_id`] gives for it.
+    pub fn bin(&self, id: &str) -> Result<usize, UnknownId> {
+        self.bins
+            .iter()
+            .position(|known| *known == id)
+            .ok_or_else(|| UnknownId {
+                kind: self.id,
+                value: id.to_owned(),
+                valid: self.bins,
+            })
+    }
+}
+
 /// An id that names no entry of a taxonomy list.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UnknownId {

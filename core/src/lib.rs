@@ -26,7 +26,7 @@ mod parse;
 mod parse_fixtures;
 
 pub use engine::{Evaluation, Fate, RuleStats, evaluate, rank};
-pub use enums::{TaxonomyEnum, UnknownId};
+pub use enums::{ScenarioAxis, TaxonomyEnum, UnknownId};
 pub use fixtures::{
     ASK_SLOT, AVAILABILITY_AXIS, AVAILABILITY_BINS, AssistantPhrasings, BRAND_AXIS,
     BRAND_CLAUSE_SLOT, Corrections, DEMAND_SLOT, DomainFixtures, FROM_SLOT, Fixtures, Item,

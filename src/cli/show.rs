@@ -7,7 +7,7 @@ use clap::Args;
 
 use coverage::contract::dataset::Role;
 use coverage::contract::golden::id_of;
-use coverage::generate::{Generated, generate, pair_dataset_id};
+use coverage::generate::{Deal, Generated, generate, pair_dataset_id};
 use coverage::taxonomy::Scenario;
 use coverage::{Coverage, DEFAULT_SEED};
 
@@ -27,13 +27,15 @@ pub struct ShowArgs {
 
 impl ShowArgs {
     pub fn exec(self, out: &mut dyn Write) -> anyhow::Result<()> {
-        if let Some(rule) = Coverage::evaluate(self.seed).fate(&self.scenario) {
+        let coverage = Coverage::evaluate(self.seed);
+        if let Some(rule) = coverage.fate(&self.scenario) {
             bail!(super::UsageError(format!(
                 "scenario '{}' is excluded by rule '{}' (seed {}): {}",
                 self.scenario, rule.id, self.seed, rule.rationale
             )));
         }
-        let generated = generate(&self.scenario, self.seed, &pair_dataset_id(&self.scenario));
+        let deal = Deal::new(&coverage);
+        let generated = generate(&deal, &self.scenario, &pair_dataset_id(&self.scenario));
         if self.json {
             let both = serde_json::json!({"conversation": generated.conversation, "golden": generated.golden});
             serde_json::to_writer_pretty(&mut *out, &both)?;
@@ -52,15 +54,12 @@ pub fn render(scenario: &Scenario, seed: u64, generated: &Generated) -> String {
         golden,
     } = generated;
     let mut text = format!(
-        "{}  (seed {seed})\n{} · {} ({})\nprice {} · brand {} · {} · {}\n\n",
+        "{}  (seed {seed})\n{} · {} ({})\n{}\n\n",
         scenario,
         scenario.domain.label(),
         scenario.behavior.label(),
         conversation.difficulty,
-        scenario.price_sensitivity,
-        scenario.brand_bias,
-        scenario.availability,
-        scenario.policy_boundary
+        scenario.bins_text()
     );
     if let Some(prompt) = &conversation.system_prompt {
         text += "System prompt (the store, as the assistant sees it):\n";

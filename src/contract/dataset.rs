@@ -10,6 +10,7 @@ use serde_json::Value;
 
 use crate::taxonomy::{
     Availability, Behavior, BrandBias, Difficulty, Domain, PolicyBoundary, PriceSensitivity,
+    Scenario,
 };
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -120,6 +121,22 @@ pub struct Conversation {
     pub turns: Vec<Turn>,
 }
 
+impl Conversation {
+    /// The scenario the conversation says it is: its domain, behavior and
+    /// bins.
+    pub fn scenario(&self) -> Scenario {
+        let axes = self.axes;
+        Scenario {
+            domain: self.domain,
+            behavior: self.behavior,
+            price_sensitivity: axes.price_sensitivity,
+            brand_bias: axes.brand_bias,
+            availability: axes.availability,
+            policy_boundary: axes.policy_boundary,
+        }
+    }
+}
+
 /// The store's side of a conversation (spec `scenario-content.md` §2–3).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Environment {
@@ -212,12 +229,27 @@ pub enum CorrectedField {
     ItemId,
 }
 
+/// A conversation's bin of every axis. The fields are the file format
+/// (named, in taxonomy order); [`Axes::of`] and
+/// [`Conversation::scenario`] are the only code that names them one by one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Axes {
     pub price_sensitivity: PriceSensitivity,
     pub brand_bias: BrandBias,
     pub availability: Availability,
     pub policy_boundary: PolicyBoundary,
+}
+
+impl Axes {
+    /// The bins of `scenario`.
+    pub fn of(scenario: &Scenario) -> Self {
+        Self {
+            price_sensitivity: scenario.price_sensitivity,
+            brand_bias: scenario.brand_bias,
+            availability: scenario.availability,
+            policy_boundary: scenario.policy_boundary,
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

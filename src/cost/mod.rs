@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use crate::contract::files::Layout;
 use crate::contract::report_doc::{CostEstimate, CostFigures, LayoutCost, ModelCost};
 use crate::coverage::{Coverage, Selection};
-use crate::generate::{generate_in_run, tools};
+use crate::generate::{Deal, generate_in_run, tools};
 use crate::job::plan;
 use crate::taxonomy::Scenario;
 
@@ -56,7 +56,7 @@ pub fn scenario_tokens(
     variants: u32,
 ) -> Vec<(Scenario, ConversationTokens)> {
     let scenarios: Vec<Scenario> = coverage.kept(selection).collect();
-    let seed = coverage.seed();
+    let deal = Deal::new(coverage);
     let tools = tools_json();
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let chunk = scenarios.len().div_ceil(threads).max(1);
@@ -66,14 +66,14 @@ pub fn scenario_tokens(
         let workers: Vec<_> = scenarios
             .chunks(chunk)
             .map(|part| {
-                let tools = &tools;
+                let (tools, deal) = (&tools, &deal);
                 scope.spawn(move || {
                     let mut counter = Counter::new(encoding, tools);
                     part.iter()
                         .map(|scenario| {
                             let mut sum = ConversationTokens::default();
                             for variant in 0..variants.max(1) {
-                                let g = generate_in_run(scenario, seed, variant, variants, "");
+                                let g = generate_in_run(deal, scenario, variant, variants, "");
                                 sum.add(&counter.conversation(&g.conversation, &g.golden));
                             }
                             (*scenario, sum)

@@ -5,49 +5,47 @@
 //! kept set is a function of the seed and the taxonomy.
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex, OnceLock};
 
 use crate::taxonomy::{Availability, Domain, Scenario};
 use crate::{Coverage, Selection};
 
-type Positions = BTreeMap<Scenario, usize>;
-
-/// Seeds whose positions stay cached.
-const SEEDS_KEPT: usize = 8;
-
-/// The position of `scenario` among the kept scenarios of its domain and
-/// availability under `seed`, in grid order; `None` when it is excluded.
-pub(crate) fn position(seed: u64, scenario: &Scenario) -> Option<usize> {
-    static CACHE: OnceLock<Mutex<BTreeMap<u64, Arc<Positions>>>> = OnceLock::new();
-    let positions = {
-        let mut cache = CACHE
-            .get_or_init(Default::default)
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        // A long-lived process may see many seeds; keep a few.
-        if cache.len() >= SEEDS_KEPT && !cache.contains_key(&seed) {
-            cache.clear();
-        }
-        Arc::clone(
-            cache
-                .entry(seed)
-                .or_insert_with(|| Arc::new(positions(seed))),
-        )
-    };
-    positions.get(scenario).copied()
+/// What every conversation of one run shares: the run's seed and each kept
+/// scenario's position among the kept scenarios of its domain and
+/// availability, in grid order. Made once from the [`Coverage`] the run
+/// evaluated (`Deal::new(&coverage)`) and handed to every conversation.
+#[derive(Clone, Debug)]
+pub struct Deal {
+    seed: u64,
+    positions: BTreeMap<Scenario, usize>,
 }
 
-fn positions(seed: u64) -> Positions {
-    let coverage = Coverage::evaluate(seed);
-    let mut counts: BTreeMap<(Domain, Availability), usize> = BTreeMap::new();
-    coverage
-        .kept(&Selection::all())
-        .map(|scenario| {
-            let count = counts
-                .entry((scenario.domain, scenario.availability))
-                .or_default();
-            *count += 1;
-            (scenario, *count - 1)
-        })
-        .collect()
+impl Deal {
+    pub fn new(coverage: &Coverage) -> Self {
+        let mut counts: BTreeMap<(Domain, Availability), usize> = BTreeMap::new();
+        let positions = coverage
+            .kept(&Selection::all())
+            .map(|scenario| {
+                let count = counts
+                    .entry((scenario.domain, scenario.availability))
+                    .or_default();
+                *count += 1;
+                (scenario, *count - 1)
+            })
+            .collect();
+        Self {
+            seed: coverage.seed(),
+            positions,
+        }
+    }
+
+    /// The seed of the coverage this deal was made from.
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
+    /// The position of `scenario` among the kept scenarios of its domain
+    /// and availability, in grid order; `None` when it is excluded.
+    pub(crate) fn position(&self, scenario: &Scenario) -> Option<usize> {
+        self.positions.get(scenario).copied()
+    }
 }

@@ -8,15 +8,15 @@ use std::collections::BTreeMap;
 
 use coverage_core::{DomainFixtures, Item, Trap, ValueIs, price_bin, value_range};
 
-use super::content::decision_of;
+use super::deal::Deal;
 use super::rng::Rng;
-use super::text::{money, quantity};
 use crate::contract::dataset::{
     CatalogItem, CustomerRecord, Environment, Offer, PolicyFacts, UserFacts,
 };
+use crate::figures::{money, quantity};
 use crate::taxonomy::{
     Availability, Behavior, BrandBias, Decision, FIXTURES, PolicyBoundary, PriceSensitivity,
-    Scenario, TAXONOMY,
+    Scenario,
 };
 
 /// Catalogue items in a conversation's environment besides the requested one.
@@ -77,7 +77,8 @@ pub(crate) struct World {
 }
 
 impl World {
-    pub fn new(scenario: &Scenario, seed: u64, variant: u32) -> Self {
+    pub fn new(deal: &Deal, scenario: &Scenario, variant: u32) -> Self {
+        let seed = deal.seed();
         let id = scenario.id();
         let mut rng = Rng::new(seed, &id, variant);
         let domain = &FIXTURES.domains[scenario.domain.index()];
@@ -121,7 +122,7 @@ impl World {
         // seed draws per (domain, availability), so every item is used.
         let group = format!("{}.{}", scenario.domain.id(), scenario.availability.id());
         let offset = Rng::new(seed, &group, variant).below(candidates.len());
-        let item = match super::deal::position(seed, scenario) {
+        let item = match deal.position(scenario) {
             Some(position) => candidates[(position + offset) % candidates.len()],
             None => *rng.pick(&candidates),
         };
@@ -148,10 +149,8 @@ impl World {
         let (offers, applying, unit_price_cents) =
             offers(&mut rng, &slice, budget_cents, &mut OfferIds::default());
         let customer = record(&mut rng, domain, &slice, item, policy_value);
-        let outcome_row = TAXONOMY
-            .outcome_row(&scenario.coords())
-            .expect("the outcome table is total");
-        let decision = Decision::ALL[usize::from(TAXONOMY.outcomes[outcome_row].decision)];
+        let outcome_row = scenario.outcome_row();
+        let decision = scenario.decision();
         let mut world = Self {
             scenario: *scenario,
             id,
@@ -268,7 +267,7 @@ impl World {
         scenario.availability = Availability::ALL[stated.item.availability()];
         scenario.policy_boundary =
             PolicyBoundary::ALL[coverage_core::policy_bin(stated.policy_value, self.limit)];
-        decision_of(&scenario)
+        scenario.decision()
     }
 
     /// The fact stated wrongly first. Most corrections are chosen so that

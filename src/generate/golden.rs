@@ -4,11 +4,12 @@
 
 use super::facts::{Demands, World, cents_to_amount};
 use super::script::Script;
-use super::text::{Ctx, money};
+use super::text::Ctx;
 use crate::contract::golden::{
     Constraint, Demand, DisclosureTopic, ExpectedAction, FinalOutcome, GoldenEntry, PolicyFlags,
     TrapRecord,
 };
+use crate::figures::money;
 use crate::taxonomy::{Availability, Behavior, BrandBias, Decision, FIXTURES, PolicyBoundary};
 
 pub(crate) fn entry(world: &World, script: &Script, dataset_id: &str) -> GoldenEntry {

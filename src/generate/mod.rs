@@ -1,23 +1,23 @@
-//! The conversation generator: a scenario and a seed in, a conversation and
-//! its golden entry out. Deterministic in (seed, scenario, variant): every
-//! choice comes from a ChaCha8 generator seeded by a SHA-256 of the three
-//! (see `rng`), so one conversation never depends on another and a run can
-//! be split across machines.
+//! The conversation generator: a scenario and the run's [`Deal`] in, a
+//! conversation and its golden entry out. Deterministic in (seed, scenario,
+//! variant): every choice comes from a ChaCha8 generator seeded by a
+//! SHA-256 of the three (see `rng`), and the item dealt to a scenario
+//! depends only on the kept set of the seed, so one conversation never
+//! depends on another and a run can be split across machines. The caller
+//! evaluates the [`crate::Coverage`] once and makes the deal from it.
 //!
 //! Each conversation has two worlds (spec `scenario-content.md`): the
 //! store's `environment` and `system_prompt`, and the customer's
-//! `user_facts`; the user's words state only the latter. [`content::check`]
-//! verifies one conversation and its golden entry against the spec.
+//! `user_facts`; the user's words state only the latter.
+//! [`crate::content_check`] verifies one conversation and its golden entry
+//! against the spec; the generator does not depend on it.
 
-pub mod content;
 mod deal;
 mod facts;
 mod golden;
 mod rng;
 mod script;
 mod text;
-
-pub use text::thousands;
 mod tools;
 
 use serde_json::json;
@@ -26,7 +26,7 @@ use crate::contract::dataset::{Axes, Conversation, Corrected, CorrectedField};
 use crate::contract::golden::GoldenEntry;
 use crate::taxonomy::Scenario;
 
-pub use text::{money, quantity};
+pub use deal::Deal;
 pub use tools::{ASK_CLARIFYING_QUESTION, system_prompt, tools};
 
 /// One scenario's conversation and the golden entry that grades it.
@@ -36,10 +36,10 @@ pub struct Generated {
     pub golden: GoldenEntry,
 }
 
-/// The conversation and golden entry of `scenario`, for the dataset
-/// `dataset_id` (goldens are scoped by dataset): variant 0.
-pub fn generate(scenario: &Scenario, seed: u64, dataset_id: &str) -> Generated {
-    generate_variant(scenario, seed, 0, dataset_id)
+/// The conversation and golden entry of `scenario` in the run of `deal`,
+/// for the dataset `dataset_id` (goldens are scoped by dataset): variant 0.
+pub fn generate(deal: &Deal, scenario: &Scenario, dataset_id: &str) -> Generated {
+    generate_variant(deal, scenario, 0, dataset_id)
 }
 
 /// The id of variant `variant` of `scenario` in a run of `variants` per
@@ -56,13 +56,13 @@ pub fn conversation_id(scenario: &Scenario, variant: u32, variants: u32) -> Stri
 /// there is more than one. Variant k is the same whatever `variants` is,
 /// but for that id.
 pub fn generate_in_run(
+    deal: &Deal,
     scenario: &Scenario,
-    seed: u64,
     variant: u32,
     variants: u32,
     dataset_id: &str,
 ) -> Generated {
-    let mut generated = generate_variant(scenario, seed, variant, dataset_id);
+    let mut generated = generate_variant(deal, scenario, variant, dataset_id);
     if variants > 1 {
         let id = conversation_id(scenario, variant, variants);
         generated.conversation.id.clone_from(&id);
@@ -74,12 +74,12 @@ pub fn generate_in_run(
 /// Like [`generate`], for another draw of the same scenario: `variant`
 /// changes the items, values and wording, never the scenario's bins.
 pub fn generate_variant(
+    deal: &Deal,
     scenario: &Scenario,
-    seed: u64,
     variant: u32,
     dataset_id: &str,
 ) -> Generated {
-    let mut world = facts::World::new(scenario, seed, variant);
+    let mut world = facts::World::new(deal, scenario, variant);
     let script = script::write(&mut world);
     let golden = golden::entry(&world, &script, dataset_id);
     let environment = world.environment();
@@ -111,12 +111,7 @@ pub fn generate_variant(
         scenario_id: world.id.clone(),
         domain: scenario.domain,
         behavior: scenario.behavior,
-        axes: Axes {
-            price_sensitivity: scenario.price_sensitivity,
-            brand_bias: scenario.brand_bias,
-            availability: scenario.availability,
-            policy_boundary: scenario.policy_boundary,
-        },
+        axes: Axes::of(scenario),
         difficulty: scenario.behavior.difficulty(),
         system_prompt: Some(system_prompt(&environment)),
         environment: Some(environment),

@@ -8,9 +8,10 @@ use std::borrow::Cow;
 use coverage_core::ValueIs;
 
 use super::facts::{Demands, Stated, World, Wrong};
-use super::text::{Ctx, money, quantity};
+use super::text::Ctx;
 use crate::contract::dataset::{Role, Turn};
 use crate::contract::golden::{Expectation, ExpectedTurn};
+use crate::figures::{money, quantity};
 use crate::taxonomy::{Behavior, BrandBias, FIXTURES};
 
 /// A conversation's turns and the expectations on the assistant.

@@ -4,8 +4,8 @@
 
 use serde_json::{Value, json};
 
-use super::text::money;
 use crate::contract::dataset::{Environment, Function, Tool};
+use crate::figures::money;
 use crate::taxonomy::Decision;
 
 /// The name of the tool that asks instead of acting.

@@ -8,6 +8,7 @@ use std::path::Path;
 use super::error::JobError;
 use super::lines::{LinePair, Units};
 use super::plan::Planned;
+use crate::generate::Deal;
 
 /// Limits a job must stay within; `None` is no limit.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -51,9 +52,9 @@ const HEADER_BYTES: u64 = 8 << 10;
 
 /// The estimate for `files`, rendering a few conversations spread over
 /// the plan to learn their size.
-pub fn estimate(files: &[Planned], seed: u64, workers: usize, batch: usize) -> Estimate {
+pub fn estimate(files: &[Planned], deal: &Deal, workers: usize, batch: usize) -> Estimate {
     let conversations: usize = files.iter().map(Planned::conversations).sum();
-    let samples: Vec<LinePair> = sample(files, seed);
+    let samples: Vec<LinePair> = sample(files, deal);
     let average = match samples.len() {
         0 => 0,
         n => {
@@ -81,7 +82,7 @@ pub fn estimate(files: &[Planned], seed: u64, workers: usize, batch: usize) -> E
 }
 
 /// Conversations spread evenly over the plan, rendered.
-fn sample(files: &[Planned], seed: u64) -> Vec<LinePair> {
+fn sample(files: &[Planned], deal: &Deal) -> Vec<LinePair> {
     let total: usize = files.iter().map(Planned::conversations).sum();
     let step = (total / SAMPLES).max(1);
     let mut picked = Vec::new();
@@ -91,7 +92,7 @@ fn sample(files: &[Planned], seed: u64) -> Vec<LinePair> {
             scenarios: &planned.scenarios,
             variants: planned.variants,
             dataset_id: &planned.file.dataset_id,
-            seed,
+            deal,
         };
         let count = planned.conversations();
         while position < count && picked.len() < SAMPLES {

@@ -5,7 +5,7 @@
 use sha2::{Digest, Sha256};
 
 use super::{CancelToken, JobError};
-use crate::generate::generate_in_run;
+use crate::generate::{Deal, generate_in_run};
 use crate::taxonomy::Scenario;
 
 /// Conversations per work unit when the caller does not say: large enough
@@ -21,7 +21,8 @@ pub struct Units<'a> {
     pub scenarios: &'a [Scenario],
     pub variants: u32,
     pub dataset_id: &'a str,
-    pub seed: u64,
+    /// The run's deal, made from the coverage the job evaluated.
+    pub deal: &'a Deal,
 }
 
 impl Units<'_> {
@@ -35,7 +36,7 @@ impl Units<'_> {
         let scenario = &self.scenarios[index / variants];
         let variant = (index % variants) as u32;
         let generated =
-            generate_in_run(scenario, self.seed, variant, self.variants, self.dataset_id);
+            generate_in_run(self.deal, scenario, variant, self.variants, self.dataset_id);
         let dataset =
             serde_json::to_string(&generated.conversation).expect("conversations serialize");
         let golden = serde_json::to_string(&generated.golden).expect("golden entries serialize");

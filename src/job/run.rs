@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use super::atomic::{AtomicFile, JobTag, remove_stale_temps};
 use super::error::JobError;
@@ -22,6 +23,7 @@ use crate::contract::manifest::Manifest;
 use crate::contract::report::{FileReport, FileStatus, LayoutTotal, RuleExclusion, RunReport};
 use crate::contract::shard::{PartRecord, ShardManifest};
 use crate::coverage::{Coverage, Selection};
+use crate::generate::Deal;
 use crate::taxonomy;
 
 /// Runs `spec` to the end, telling `events` as it goes.
@@ -89,6 +91,7 @@ impl JobPlan {
         Ok(match &spec.work {
             Work::Generate(generate) => {
                 let coverage = Coverage::evaluate(generate.seed);
+                let deal = Arc::new(Deal::new(&coverage));
                 let files = planned_files(
                     &coverage,
                     &generate.selection,
@@ -98,7 +101,7 @@ impl JobPlan {
                 let manifest = Manifest::build(&coverage, &generate.selection)
                     .with_variants(generate.variants);
                 let source = Source::Generate {
-                    seed: generate.seed,
+                    deal: Arc::clone(&deal),
                     concurrency: spec.concurrency,
                     batch: spec.batch_size,
                 };
@@ -111,6 +114,7 @@ impl JobPlan {
                 };
                 JobPlan {
                     seed: generate.seed,
+                    deal,
                     format: generate.format,
                     layouts: generate.layouts.clone(),
                     selection: generate.selection.clone(),
@@ -125,6 +129,7 @@ impl JobPlan {
             Work::Merge { shards } => {
                 let merged = shard::read_shards(shards)?;
                 let coverage = Coverage::evaluate(merged.seed);
+                let deal = Arc::new(Deal::new(&coverage));
                 let files = planned_files(
                     &coverage,
                     &merged.selection,
@@ -135,6 +140,7 @@ impl JobPlan {
                     Manifest::build(&coverage, &merged.selection).with_variants(merged.variants);
                 JobPlan {
                     seed: merged.seed,
+                    deal,
                     format: merged.format,
                     layouts: merged.layouts,
                     selection: merged.selection,
@@ -153,6 +159,9 @@ impl JobPlan {
 /// A job with its plan made.
 struct JobPlan {
     seed: u64,
+    /// Made from the coverage the plan evaluated; every conversation the
+    /// job renders (and every sample of its estimate) is dealt from it.
+    deal: Arc<Deal>,
     format: Format,
     layouts: Vec<Layout>,
     selection: Selection,
@@ -190,7 +199,7 @@ impl JobPlan {
         let summary_path = self.summary_path();
         if !spec.dry_run {
             let estimate =
-                guard::estimate(&self.files, self.seed, spec.concurrency, spec.batch_size);
+                guard::estimate(&self.files, &self.deal, spec.concurrency, spec.batch_size);
             guard::check(&estimate, &spec.guardrails, &spec.out)?;
             let dirs = target.preflight(&self.files, &summary_path)?;
             if spec.policy == WritePolicy::Refuse {

@@ -2,16 +2,18 @@
 //! a sharded run.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use super::error::{JobError, ShardError};
 use super::lines::{Units, generate_lines};
 use super::plan::Planned;
 use super::{CancelToken, shard};
+use crate::generate::Deal;
 
 pub(crate) enum Source {
     /// The generator: `concurrency` workers, `batch` conversations per work unit.
     Generate {
-        seed: u64,
+        deal: Arc<Deal>,
         concurrency: usize,
         batch: usize,
     },
@@ -29,7 +31,7 @@ impl Source {
     ) -> Result<(), JobError> {
         match self {
             Self::Generate {
-                seed,
+                deal,
                 concurrency,
                 batch,
             } => {
@@ -37,7 +39,7 @@ impl Source {
                     scenarios: &planned.scenarios,
                     variants: planned.variants,
                     dataset_id: &planned.file.dataset_id,
-                    seed: *seed,
+                    deal,
                 };
                 generate_lines(&units, *concurrency, *batch, cancel, sink)
             }

@@ -12,9 +12,7 @@ use utoipa::{OpenApi, PartialSchema, ToSchema};
 
 use super::handlers;
 use crate::TaxonomyEnum;
-use crate::taxonomy::{
-    Availability, Behavior, BrandBias, Domain, PolicyBoundary, PriceSensitivity, Scenario,
-};
+use crate::taxonomy::{Behavior, Domain, Scenario};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -53,10 +51,15 @@ pub async fn openapi() -> Json<Document> {
 }
 
 fn id_enum<T: TaxonomyEnum>() -> RefOr<Schema> {
+    ids(T::KIND, T::IDS)
+}
+
+/// A string enum of `ids`, each an id of a `kind`.
+fn ids(kind: &str, ids: &'static [&'static str]) -> RefOr<Schema> {
     ObjectBuilder::new()
         .schema_type(Type::String)
-        .enum_values(Some(T::IDS.iter().copied()))
-        .description(Some(format!("a {} id", T::KIND)))
+        .enum_values(Some(ids.iter().copied()))
+        .description(Some(format!("a {kind} id")))
         .into()
 }
 
@@ -75,32 +78,27 @@ macro_rules! taxonomy_schemas {
     )*};
 }
 
-taxonomy_schemas!(
-    Domain,
-    Behavior,
-    PriceSensitivity,
-    BrandBias,
-    Availability,
-    PolicyBoundary
-);
+taxonomy_schemas!(Domain, Behavior);
 
 impl PartialSchema for Scenario {
+    /// The domain, the behavior and then every axis of the taxonomy, each
+    /// a string enum of its ids.
     fn schema() -> RefOr<Schema> {
-        let fields: [(&str, RefOr<Schema>); 6] = [
+        [
             ("domain", Domain::schema()),
             ("behavior", Behavior::schema()),
-            ("price_sensitivity", PriceSensitivity::schema()),
-            ("brand_bias", BrandBias::schema()),
-            ("availability", Availability::schema()),
-            ("policy_boundary", PolicyBoundary::schema()),
-        ];
-        fields
-            .into_iter()
-            .fold(
-                ObjectBuilder::new().schema_type(Type::Object),
-                |object, (name, schema)| object.property(name, schema).required(name),
-            )
-            .into()
+        ]
+        .into_iter()
+        .chain(
+            Scenario::AXES
+                .iter()
+                .map(|axis| (axis.id, ids(axis.id, axis.bins))),
+        )
+        .fold(
+            ObjectBuilder::new().schema_type(Type::Object),
+            |object, (name, schema)| object.property(name, schema).required(name),
+        )
+        .into()
     }
 }
 

@@ -8,7 +8,7 @@ use super::Choice;
 use crate::contract::dataset::Role;
 use crate::contract::golden::id_of;
 use crate::coverage::Coverage;
-use crate::generate::{Generated, generate, pair_dataset_id};
+use crate::generate::{Deal, Generated, generate, pair_dataset_id};
 use crate::taxonomy::{Behavior, Domain, Scenario};
 use crate::{Selection, TaxonomyEnum};
 
@@ -19,17 +19,6 @@ fn choice<T: TaxonomyEnum>(entry: T) -> Choice {
         description: entry.description(),
         checked: true,
     }
-}
-
-/// A scenario's four bins, as a reviewer reads them.
-fn bins(scenario: &Scenario) -> String {
-    format!(
-        "price {} · brand {} · {} · {}",
-        scenario.price_sensitivity,
-        scenario.brand_bias,
-        scenario.availability,
-        scenario.policy_boundary
-    )
 }
 
 #[derive(Clone, Debug)]
@@ -69,14 +58,14 @@ impl CellList {
                 .kept(&selection)
                 .map(|scenario| KeptEntry {
                     id: scenario.id(),
-                    bins: bins(&scenario),
+                    bins: scenario.bins_text(),
                 })
                 .collect(),
             excluded: coverage
                 .excluded(&selection)
                 .map(|e| ExcludedEntry {
                     id: e.scenario.id(),
-                    bins: bins(&e.scenario),
+                    bins: e.scenario.bins_text(),
                     rule: e.rule.id.to_string(),
                     rationale: e.rule.rationale.to_string(),
                 })
@@ -124,11 +113,11 @@ pub struct ScenarioView {
 }
 
 impl ScenarioView {
-    /// The view of a kept `scenario` under `seed` (the caller checks that
+    /// The view of a kept `scenario` of `coverage` (the caller checks that
     /// it is kept: an excluded scenario has no conversation).
-    pub fn new(scenario: &Scenario, seed: u64) -> Self {
-        let generated = generate(scenario, seed, &pair_dataset_id(scenario));
-        Self::of(scenario, seed, &generated)
+    pub fn new(coverage: &Coverage, scenario: &Scenario) -> Self {
+        let generated = generate(&Deal::new(coverage), scenario, &pair_dataset_id(scenario));
+        Self::of(scenario, coverage.seed(), &generated)
     }
 
     fn of(scenario: &Scenario, seed: u64, generated: &Generated) -> Self {
@@ -191,7 +180,7 @@ impl ScenarioView {
                 scenario.domain.label(),
                 scenario.behavior.label()
             ),
-            bins: bins(scenario),
+            bins: scenario.bins_text(),
             difficulty: conversation.difficulty.to_string(),
             system_prompt: conversation.system_prompt.clone(),
             user_facts,

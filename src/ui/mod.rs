@@ -300,7 +300,7 @@ impl Page {
     }
 }
 
-pub use crate::generate::thousands;
+pub use crate::figures::thousands;
 
 /// Dollars as the report writes them: four decimals.
 pub fn usd(value: &f64) -> String {

@@ -4,25 +4,42 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use coverage_core::TaxonomyEnum;
+use coverage_core::{ScenarioAxis, TaxonomyEnum, UnknownId};
 use serde_json::Value;
 
 use super::Problems;
 use super::schema::Kind;
 use super::summary::{ItemSummary, Summary};
 use crate::contract::dataset::DatasetDifficulty;
-use crate::taxonomy::{
-    Availability, Behavior, BrandBias, Decision, Difficulty, Domain, FIXTURES, PolicyBoundary,
-    PriceSensitivity, Scenario,
-};
+use crate::taxonomy::{Behavior, Decision, Difficulty, Domain, FIXTURES, PolicyBoundary, Scenario};
 
 type Report<'a> = dyn FnMut(String, String) + 'a;
 
 /// The id of a taxonomy entry, or a problem naming the valid ones.
 fn check_id<T: TaxonomyEnum>(value: &Value, pointer: String, report: &mut Report) -> Option<T> {
-    let text = value.as_str()?;
-    match T::from_id(text) {
-        Ok(entry) => Some(entry),
+    look_up(value, T::from_id, pointer, report)
+}
+
+/// The position of a bin of `axis`, or a problem naming the valid ones.
+fn check_bin(
+    axis: &ScenarioAxis,
+    value: &Value,
+    pointer: String,
+    report: &mut Report,
+) -> Option<u8> {
+    look_up(value, |id| axis.bin(id), pointer, report).map(|bin| bin as u8)
+}
+
+/// `value`, a string, looked up by `find`; `None` when it is not a string
+/// (the schema check says so) or names nothing (reported at `pointer`).
+fn look_up<T>(
+    value: &Value,
+    find: impl FnOnce(&str) -> Result<T, UnknownId>,
+    pointer: String,
+    report: &mut Report,
+) -> Option<T> {
+    match find(value.as_str()?) {
+        Ok(found) => Some(found),
         Err(error) => {
             report(pointer, error.to_string());
             None
@@ -56,34 +73,19 @@ pub(crate) fn conversation(
     let at = |field: &str| format!("/conversations/{i}/{field}");
     let domain = check_id::<Domain>(&c["domain"], at("domain"), report);
     let behavior = check_id::<Behavior>(&c["behavior"], at("behavior"), report);
-    let axes = &c["axes"];
-    let price = check_id::<PriceSensitivity>(
-        &axes["price_sensitivity"],
-        at("axes/price_sensitivity"),
-        report,
-    );
-    let brand = check_id::<BrandBias>(&axes["brand_bias"], at("axes/brand_bias"), report);
-    let availability =
-        check_id::<Availability>(&axes["availability"], at("axes/availability"), report);
-    let policy =
-        check_id::<PolicyBoundary>(&axes["policy_boundary"], at("axes/policy_boundary"), report);
-    if let (
-        Some(domain),
-        Some(behavior),
-        Some(price_sensitivity),
-        Some(brand_bias),
-        Some(availability),
-        Some(policy_boundary),
-    ) = (domain, behavior, price, brand, availability, policy)
-    {
-        let scenario = Scenario {
-            domain,
-            behavior,
-            price_sensitivity,
-            brand_bias,
-            availability,
-            policy_boundary,
-        };
+    // Every axis is looked up (and reported) before any missing one counts.
+    let bins: Vec<Option<u8>> = Scenario::AXES
+        .iter()
+        .map(|axis| {
+            let pointer = at(&format!("axes/{}", axis.id));
+            check_bin(axis, &c["axes"][axis.id], pointer, report)
+        })
+        .collect();
+    let bins: Option<Vec<u8>> = bins.into_iter().collect();
+    if let (Some(domain), Some(behavior), Some(bins)) = (domain, behavior, bins) {
+        let mut coords = vec![domain.index() as u8, behavior.index() as u8];
+        coords.extend(bins);
+        let scenario = Scenario::from_coords(&coords);
         if c["scenario_id"]
             .as_str()
             .is_some_and(|id| id != scenario.id())

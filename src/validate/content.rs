@@ -1,7 +1,7 @@
 //! Schema-3 goldens against their conversations by the content rules of
 //! `scenario-content.md` (flags that follow from constraints, cited items
 //! and offers that exist, bins that follow from the facts, …), through
-//! `generate::content::check`. Both documents are streamed side by side, so
+//! `content_check::check`. Both documents are streamed side by side, so
 //! memory stays flat when their orders agree, as they do in every file
 //! this tool writes; an out-of-order conversation is held until its entry
 //! comes.
@@ -16,9 +16,9 @@ use serde_json::Value;
 use super::Problems;
 use super::stream::{self, Listener};
 use super::summary::Summary;
+use crate::content_check;
 use crate::contract::dataset::Conversation;
 use crate::contract::golden::GoldenEntry;
-use crate::generate::content;
 
 /// How many conversations may wait in the channel.
 const AHEAD: usize = 256;
@@ -57,7 +57,7 @@ pub(crate) fn check_pair(golden: &Summary, dataset: &Summary, problems: &mut Pro
             None
         });
         if let Some(conversation) = conversation {
-            for problem in content::check(&conversation, &entry) {
+            for problem in content_check::check(&conversation, &entry) {
                 problems.push(
                     &golden.file,
                     format!("/entries/{at}"),

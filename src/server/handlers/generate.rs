@@ -17,7 +17,7 @@ use utoipa::ToSchema;
 use crate::contract::files::Layout;
 use crate::contract::manifest::{Manifest, PairSummary, RuleSummary, Totals};
 use crate::coverage::Coverage;
-use crate::generate::generate_in_run;
+use crate::generate::{Deal, generate_in_run};
 use crate::job::{
     self, CancelToken, GenerateSpec, Guardrails, JobError, JobSpec, Work, WritePolicy,
 };
@@ -319,6 +319,7 @@ fn stream(request: Generate) -> Response {
     let (sender, receiver) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(64);
     tokio::task::spawn_blocking(move || {
         let coverage = Coverage::evaluate(request.seed);
+        let deal = Deal::new(&coverage);
         for file in job::plan(&request.selection, &request.layouts) {
             let variants = request.variants;
             let units = file
@@ -326,7 +327,7 @@ fn stream(request: Generate) -> Response {
                 .flat_map(|scenario| (0..variants).map(move |variant| (scenario, variant)));
             for (scenario, variant) in units {
                 let generated =
-                    generate_in_run(&scenario, request.seed, variant, variants, &file.dataset_id);
+                    generate_in_run(&deal, &scenario, variant, variants, &file.dataset_id);
                 let line = serde_json::json!({
                     "dataset_id": file.dataset_id,
                     "layout": file.layout,

@@ -80,7 +80,7 @@ pub async fn scenario(
             rule.id, rule.rationale
         )));
     }
-    fragment(move || ScenarioView::new(&scenario, seed).render()).await
+    fragment(move || ScenarioView::new(&coverage, &scenario).render()).await
 }
 
 /// Renders a fragment on the blocking pool (a scenario is generated).

@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use serde_json::Value;
 
 use super::{query_pairs, seed_param};
-use crate::generate::{generate, pair_dataset_id};
+use crate::generate::{Deal, generate, pair_dataset_id};
 use crate::server::error::{ApiError, Problem};
 use crate::server::state::AppState;
 use crate::taxonomy::Scenario;
@@ -56,7 +56,8 @@ pub async fn scenario(
             error.1.value = Some(Value::String(scenario.id()));
             return Err(error);
         }
-        let generated = generate(&scenario, seed, &pair_dataset_id(&scenario));
+        let deal = Deal::new(&coverage);
+        let generated = generate(&deal, &scenario, &pair_dataset_id(&scenario));
         Ok(serde_json::json!({"conversation": generated.conversation, "golden": generated.golden}))
     })
     .await
