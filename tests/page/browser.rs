@@ -761,10 +761,14 @@ async fn cancel_a_long_job(browser: &Page) {
         .await;
     let status = browser.text("job-status").await;
     assert!(status.starts_with("Cancelled: "), "{status}");
-    let enabled = browser
-        .js("return !document.querySelector(\"[data-testid='generate']\").disabled")
+    // The button comes back once the page has re-checked the form, which
+    // may land just after the cancelled state on a loaded machine.
+    browser
+        .until(
+            "Generate to be enabled again (a new job can start)",
+            "return !document.querySelector(\"[data-testid='generate']\").disabled",
+        )
         .await;
-    assert_eq!(enabled, true, "a new job can start");
 }
 
 /// Editing the form while a job's request is on its way does not offer
