@@ -103,24 +103,6 @@ pub fn render(scenario: &Scenario, seed: u64, generated: &Generated) -> String {
         "Final outcome: {} — {}\n",
         golden.final_outcome.decision, golden.final_outcome.rationale
     );
-    if let Some(action) = &golden.expected_action {
-        text += &format!(
-            "Expected action: {}(item_ids [{}], quantity {}, unit_price {}, offer_id {}, restock_notice {})\n",
-            action.decision,
-            action.item_ids.join(", "),
-            action.quantity.map_or("null".to_owned(), |q| q.to_string()),
-            action
-                .unit_price
-                .map_or("null".to_owned(), |p| format!("{p:.2}")),
-            action.offer_id.as_deref().unwrap_or("null"),
-            action.restock_notice
-        );
-        text += &format!(
-            "  must mention: [{}]; must not mention: [{}]\n",
-            action.must_mention.join(", "),
-            action.must_not_mention.join(", ")
-        );
-    }
     if let Some(trap) = &golden.trap {
         text += &format!(
             "Trap: {} at turn {}, demands {}\n",
@@ -129,14 +111,24 @@ pub fn render(scenario: &Scenario, seed: u64, generated: &Generated) -> String {
             serde_json::to_string(&trap.demands).unwrap_or_default()
         );
     }
-    text += "Expected turns:\n";
-    for expected in &golden.expected_turns {
-        text += &format!(
-            "  turn {}: {} — {}\n",
-            expected.turn,
-            id_of(&expected.expect),
-            expected.detail
-        );
+    text += "Graded turns:\n";
+    for graded in &golden.graded_turns {
+        text += &format!("  turn {}: {}\n", graded.turn, graded.expected_call);
+        let compare: Vec<String> = graded
+            .compare
+            .iter()
+            .map(|(name, how)| format!("{name} {}", id_of(how)))
+            .collect();
+        text += &format!("    compare: {}\n", compare.join(", "));
+        for fact in &graded.must_communicate {
+            text += &format!("    must communicate: {fact}\n");
+        }
+        for fact in &graded.must_not {
+            text += &format!("    must not: {fact}\n");
+        }
+        for line in &graded.rubric {
+            text += &format!("    rubric: {line}\n");
+        }
     }
     text += "Constraints:\n";
     for constraint in &golden.constraints {

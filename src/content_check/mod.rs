@@ -10,6 +10,7 @@
 //! only the system prompt's rendering; the generator never imports it.
 
 mod recompute;
+mod solve;
 mod rules;
 
 use std::collections::BTreeMap;

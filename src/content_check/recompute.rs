@@ -83,10 +83,23 @@ pub fn uncorrected(facts: &UserFacts) -> Option<UserFacts> {
     let mut first = facts.clone();
     first.corrected = None;
     match corrected.field {
-        CorrectedField::Budget => first.budget = corrected.from.as_f64()?,
-        CorrectedField::PolicyValue => first.policy_value = corrected.from.as_f64()?,
+        CorrectedField::Budget => first.budget = number(&corrected.from)?,
+        CorrectedField::PolicyValue => first.policy_value = number(&corrected.from)?,
         CorrectedField::ItemId => first.item_id = corrected.from.as_str()?.to_owned(),
-        CorrectedField::Brand => first.brand = corrected.from.as_str().map(str::to_owned),
+        CorrectedField::Brand => {
+            first.brand = match corrected.from.as_str() {
+                // Schema 4 writes "none" for no brand; schema 3 wrote null.
+                Some("none") | None => None,
+                Some(brand) => Some(brand.to_owned()),
+            }
+        }
     }
     Some(first)
+}
+
+/// A corrected number: a JSON number (schema 3) or its text (schema 4).
+pub(super) fn number(value: &serde_json::Value) -> Option<f64> {
+    value
+        .as_f64()
+        .or_else(|| value.as_str().and_then(|text| text.parse().ok()))
 }

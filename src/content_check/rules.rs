@@ -3,13 +3,16 @@
 //! the tables below name each rule and fix the order problems are reported
 //! in.
 
-use super::recompute::{Recomputed, recompute, recompute_with, requested, uncorrected};
+use serde_json::{Value, json};
+
+use super::recompute::{Recomputed, number, recompute, recompute_with, requested, uncorrected};
+use super::solve::{self, Solved};
 use crate::contract::dataset::{
-    CatalogItem, Conversation, CorrectedField, Environment, Offer, Role, UserFacts,
+    CatalogItem, Conversation, CorrectedField, Environment, Role, UserFacts,
 };
-use crate::contract::golden::{Constraint, Demand, Expectation, ExpectedAction, GoldenEntry};
+use crate::contract::golden::{Compare, Constraint, Demand, GoldenEntry, GradedTurn};
 use crate::figures::{money, quantity};
-use crate::generate::system_prompt;
+use crate::generate::{ASK_CLARIFYING_QUESTION, system_prompt, tools};
 use crate::taxonomy::{Behavior, BrandBias, Decision};
 
 /// A rule over the pair as a whole.
@@ -27,11 +30,11 @@ const PAIR_RULES: [(&str, PairRule); 3] =
 const ITEM_RULES: [(&str, ItemRule); 15] = [
     ("bins", brand_of_item),
     ("flags", flags),
-    ("cited-items", sold_item),
+    ("offers", offers_follow_from_dates_items_and_conditions),
     ("quantity", sold_quantity),
-    ("cited-offer", cited_offer),
-    ("cited-price", cited_price),
-    ("cited-items", alternatives),
+    ("expected-call", expected_call_follows_from_the_prompt),
+    ("call-schema", calls_fit_their_tools),
+    ("must-communicate", facts_to_communicate),
     ("policy", policy_states_limit),
     ("system-prompt", system_prompt_renders_environment),
     ("store-facts", store_facts),
@@ -39,7 +42,7 @@ const ITEM_RULES: [(&str, ItemRule); 15] = [
     ("ambiguous", ambiguous),
     ("correction", correction),
     ("trap", trap),
-    ("expected-turns", expected_turns),
+    ("graded-turns", graded_turns),
 ];
 
 /// Every (rule, message) that `conversation` and `entry` break.
@@ -49,8 +52,8 @@ pub(super) fn violations(
 ) -> Vec<(&'static str, String)> {
     let Some(subject) = Subject::new(conversation, entry) else {
         return vec![(
-            "schema-3",
-            "environment, user_facts and expected_action are all required".into(),
+            "schema-4",
+            "environment (with today), user_facts and graded_turns are all required".into(),
         )];
     };
     let named = |rule: &'static str, messages: Vec<String>| {
@@ -76,7 +79,8 @@ struct Subject<'a> {
     entry: &'a GoldenEntry,
     environment: &'a Environment,
     facts: &'a UserFacts,
-    action: &'a ExpectedAction,
+    /// The last graded turn: the decision.
+    last: &'a GradedTurn,
     /// The golden's final decision.
     decision: Decision,
     /// The bins and decision the facts imply.
@@ -88,8 +92,8 @@ struct Subject<'a> {
 }
 
 impl<'a> Subject<'a> {
-    /// `None` unless the environment, user facts and expected action are
-    /// all there (schema 3).
+    /// `None` unless the environment, user facts and graded turns are all
+    /// there (schema 4).
     fn new(conversation: &'a Conversation, entry: &'a GoldenEntry) -> Option<Self> {
         let user_turns: Vec<&str> = conversation
             .turns
@@ -97,12 +101,13 @@ impl<'a> Subject<'a> {
             .filter(|t| t.role == Role::User)
             .map(|t| t.content.as_str())
             .collect();
+        conversation.environment.as_ref()?.today.as_ref()?;
         Some(Self {
             conversation,
             entry,
             environment: conversation.environment.as_ref()?,
             facts: conversation.user_facts.as_ref()?,
-            action: entry.expected_action.as_ref()?,
+            last: entry.graded_turns.last()?,
             decision: entry.final_outcome.decision,
             recomputed: recompute(conversation),
             user_text: user_turns.join("\n"),
@@ -112,20 +117,6 @@ impl<'a> Subject<'a> {
 
     fn currency(&self) -> &str {
         &self.environment.currency
-    }
-
-    /// Whether the decision sells the requested item.
-    fn sells(&self) -> bool {
-        matches!(
-            self.decision,
-            Decision::Fulfill | Decision::FulfillWithDisclosure
-        )
-    }
-
-    /// The offer the action cites, when the environment has it.
-    fn cited_offer(&self) -> Option<&'a Offer> {
-        let id = self.action.offer_id.as_ref()?;
-        self.environment.offers.iter().find(|o| o.id == *id)
     }
 
     /// The store's limit as the store states it.
@@ -177,14 +168,14 @@ fn decision(s: &Subject) -> Vec<String> {
     let Ok(bins) = &s.recomputed else {
         return Vec::new();
     };
-    if bins.decision == s.decision && s.action.decision == s.decision {
+    let called = &s.last.expected_call.name;
+    if bins.decision == s.decision && called == s.decision.id() {
         return Vec::new();
     }
     vec![format!(
-        "the facts lead to '{}'; final_outcome says '{}', expected_action '{}'",
+        "the facts lead to '{}'; final_outcome says '{}', the last graded call '{called}'",
         bins.decision.id(),
         s.decision.id(),
-        s.action.decision.id()
     )]
 }
 
@@ -237,132 +228,145 @@ fn flags(s: &Subject, _: &CatalogItem) -> Vec<String> {
     found
 }
 
-/// §4: a sale cites the requested item, and only it.
-fn sold_item(s: &Subject, _: &CatalogItem) -> Vec<String> {
-    if !s.sells() || s.action.item_ids == [s.facts.item_id.clone()] {
-        return Vec::new();
-    }
-    vec![format!(
-        "a completion sells the requested item '{}', not {:?}",
-        s.facts.item_id, s.action.item_ids
-    )]
-}
-
 /// §4: a sale is of the quantity wanted, which the stock can ship (a
 /// backordered item is sold for delivery on restock).
 fn sold_quantity(s: &Subject, item: &CatalogItem) -> Vec<String> {
-    if !s.sells() {
-        return Vec::new();
-    }
-    let mut found = Vec::new();
+    let sells = matches!(
+        s.decision,
+        Decision::Fulfill | Decision::FulfillWithDisclosure
+    );
     let wanted = s.facts.quantity;
-    if s.action.quantity != Some(wanted) {
-        found.push(format!(
-            "quantity {:?}; the customer wants {wanted}",
-            s.action.quantity
-        ));
-    }
     let backordered = item.stock == 0 && item.restock_weeks.is_some();
-    if wanted > item.stock && !backordered {
-        found.push(format!(
-            "sells {wanted} of '{}' with {} in stock",
-            item.id, item.stock
-        ));
+    if !sells || wanted <= item.stock || backordered {
+        return Vec::new();
+    }
+    vec![format!(
+        "sells {wanted} of '{}' with {} in stock",
+        item.id, item.stock
+    )]
+}
+
+/// §3: each offer's `applies` and `reason` follow from today's date, its
+/// items and its condition against the customer's quantity, as the prompt
+/// states them; some offer applies to the requested item.
+fn offers_follow_from_dates_items_and_conditions(s: &Subject, item: &CatalogItem) -> Vec<String> {
+    let mut found = Vec::new();
+    for offer in &s.environment.offers {
+        match solve::offer_reason(s.environment, offer, item, s.facts.quantity) {
+            Err(message) => found.push(format!("offer '{}': {message}", offer.id)),
+            Ok(reason) => {
+                let applies = reason == crate::contract::dataset::OfferReason::Applies;
+                if offer.applies != applies || offer.reason != Some(reason) {
+                    found.push(format!(
+                        "offer '{}' says applies {} ({:?}); its dates, items and condition say {applies} ({reason:?})",
+                        offer.id, offer.applies, offer.reason
+                    ));
+                }
+            }
+        }
     }
     found
 }
 
-/// §4: a sale cites an offer of the environment that applies to the item.
-fn cited_offer(s: &Subject, item: &CatalogItem) -> Vec<String> {
-    if !s.sells() {
-        return Vec::new();
-    }
-    match s.cited_offer() {
-        None => vec![format!(
-            "offer {:?} is not in the environment",
-            s.action.offer_id
-        )],
-        Some(offer) if !offer.applies || !offer.item_ids.contains(&item.id) => {
-            vec![format!(
-                "offer '{}' does not apply to '{}'",
-                offer.id, item.id
-            )]
-        }
-        Some(_) => Vec::new(),
-    }
-}
-
-/// §4: a sale's unit price is the list price less the cited offer, within
-/// the budget; without a sale there is no price and no offer.
-fn cited_price(s: &Subject, item: &CatalogItem) -> Vec<String> {
-    let action = s.action;
-    if !s.sells() {
-        if action.unit_price.is_some() || action.offer_id.is_some() {
-            return vec!["nothing is sold, so unit_price and offer_id are null".into()];
-        }
-        return Vec::new();
-    }
-    let Some(offer) = s.cited_offer() else {
-        return Vec::new();
+/// §2 and §4: the last graded call is the one the system prompt's rules
+/// give for the customer's facts, argument by argument, compared as the
+/// golden says.
+fn expected_call_follows_from_the_prompt(s: &Subject, item: &CatalogItem) -> Vec<String> {
+    let solved = match solve::decide(s.conversation, s.facts, item, s.decision) {
+        Ok(solved) => solved,
+        Err(message) => return vec![message],
     };
+    let Solved { arguments, compare } = solved;
+    let call = &s.last.expected_call;
     let mut found = Vec::new();
-    let price = (cents(item.list_price) * (100 - u64::from(offer.percent)) + 50) / 100;
-    if action.unit_price.map(cents) != Some(price) {
-        found.push(format!(
-            "unit_price {:?} but '{}' less {}% is {}",
-            action.unit_price,
-            item.id,
-            offer.percent,
-            price as f64 / 100.0
-        ));
+    if s.last.compare != compare {
+        found.push(format!("compare {:?}; expected {compare:?}", s.last.compare));
     }
-    if (price as f64) > (s.facts.budget * 100.0).round() {
-        found.push(format!(
-            "unit price {} is above the budget {}",
-            price as f64 / 100.0,
-            s.facts.budget
-        ));
+    for (name, want) in &arguments {
+        let got = call.arguments.get(name).unwrap_or(&Value::Null);
+        if !compare.get(name).is_some_and(|how| agrees(*how, got, want)) {
+            found.push(format!("argument {name} is {got}; the rules give {want}"));
+        }
+    }
+    for name in call.arguments.keys() {
+        if !arguments.contains_key(name) {
+            found.push(format!("argument {name} is not one the rules give"));
+        }
     }
     found
 }
 
-/// §4: alternatives exist, ship the quantity now and keep a hard brand
-/// bias, with a restock notice exactly when there are none; a decline or
-/// an escalation cites no items.
-fn alternatives(s: &Subject, item: &CatalogItem) -> Vec<String> {
-    let action = s.action;
-    if matches!(s.decision, Decision::Decline | Decision::Escalate) {
-        if action.item_ids.is_empty() {
-            return Vec::new();
+/// Whether `got` passes for `want` under `how`.
+fn agrees(how: Compare, got: &Value, want: &Value) -> bool {
+    match how {
+        Compare::Exact => got == want,
+        Compare::Money => match (got.as_f64(), want.as_f64()) {
+            (Some(got), Some(want)) => (got - want).abs() <= 0.005,
+            _ => false,
+        },
+        Compare::Set => {
+            let sorted = |v: &Value| {
+                let mut items: Vec<String> = v
+                    .as_array()
+                    .map(|a| a.iter().map(Value::to_string).collect())
+                    .unwrap_or_default();
+                items.sort();
+                items
+            };
+            got.is_array() && sorted(got) == sorted(want)
         }
-        return vec!["decline and escalate cite no items".into()];
+        Compare::Ignore => !got.is_null(),
     }
-    if s.decision != Decision::OfferAlternative {
-        return Vec::new();
-    }
+}
+
+/// §4: every graded call is a call of one of the dataset's tools whose
+/// arguments validate against that tool's JSON Schema.
+fn calls_fit_their_tools(s: &Subject, _: &CatalogItem) -> Vec<String> {
+    let tools = tools();
     let mut found = Vec::new();
-    for id in &action.item_ids {
-        let Some(alt) = s.environment.catalog.iter().find(|c| c.id == *id) else {
-            found.push(format!("alternative '{id}' is not in the catalog"));
+    for graded in &s.entry.graded_turns {
+        let call = &graded.expected_call;
+        let Some(tool) = tools.iter().find(|t| t.function.name == call.name) else {
+            found.push(format!("turn {}: no tool '{}'", graded.turn, call.name));
             continue;
         };
-        if alt.id == item.id || alt.stock < s.facts.quantity {
+        let arguments = Value::Object(call.arguments.clone());
+        match jsonschema::draft202012::new(&tool.function.parameters) {
+            Ok(validator) => found.extend(validator.iter_errors(&arguments).map(|error| {
+                format!(
+                    "turn {}: {}{} does not fit the tool: {error}",
+                    graded.turn,
+                    call.name,
+                    error.instance_path()
+                )
+            })),
+            Err(error) => found.push(format!("tool '{}' does not compile: {error}", call.name)),
+        }
+        let mut names: Vec<&String> = call.arguments.keys().collect();
+        names.sort();
+        if graded.compare.keys().ne(names.iter().copied()) {
             found.push(format!(
-                "alternative '{id}' cannot ship {} now",
-                s.facts.quantity
+                "turn {}: compare names {:?}, the call has {:?}",
+                graded.turn,
+                graded.compare.keys().collect::<Vec<_>>(),
+                call.arguments.keys().collect::<Vec<_>>()
             ));
         }
-        if s.conversation.axes.brand_bias == BrandBias::Hard && alt.brand != item.brand {
-            found.push(format!(
-                "alternative '{id}' is not {} (hard brand bias)",
-                item.brand
-            ));
-        }
-    }
-    if action.restock_notice != action.item_ids.is_empty() {
-        found.push("restock_notice exactly when no alternative can ship".into());
     }
     found
+}
+
+/// §4: the facts to communicate are the ones the decision states, with the
+/// values of the call and the environment.
+fn facts_to_communicate(s: &Subject, item: &CatalogItem) -> Vec<String> {
+    let want = solve::must_communicate(s.conversation, item, s.decision, &s.last.expected_call);
+    if s.last.must_communicate == want {
+        return Vec::new();
+    }
+    vec![format!(
+        "must_communicate {:?}; the decision states {want:?}",
+        s.last.must_communicate
+    )]
 }
 
 /// The policy text states the store's limit.
@@ -378,7 +382,7 @@ fn policy_states_limit(s: &Subject, _: &CatalogItem) -> Vec<String> {
 
 /// The system prompt is the environment, rendered.
 fn system_prompt_renders_environment(s: &Subject, _: &CatalogItem) -> Vec<String> {
-    let rendered = system_prompt(s.environment);
+    let rendered = system_prompt(s.environment, &s.conversation.scenario());
     if s.conversation.system_prompt.as_deref() == Some(rendered.as_str()) {
         return Vec::new();
     }
@@ -424,7 +428,7 @@ fn own_figures(s: &Subject) -> Vec<String> {
     let facts = s.facts;
     let currency = s.currency();
     let mut own: Vec<String> = std::iter::once(facts.policy_value)
-        .chain(facts.corrected.as_ref().and_then(|c| c.from.as_f64()))
+        .chain(facts.corrected.as_ref().and_then(|c| number(&c.from)))
         .map(|v| quantity(v, &s.environment.policy.unit, currency))
         .collect();
     own.push(s.budget_text());
@@ -477,9 +481,15 @@ fn ambiguous(s: &Subject, item: &CatalogItem) -> Vec<String> {
         return Vec::new();
     }
     let mut found = Vec::new();
-    let first = s.entry.expected_turns.first();
-    if first.is_none_or(|e| e.expect != Expectation::AskClarifyingQuestion || e.turn != 1) {
+    let first = s.entry.graded_turns.first();
+    if first.is_none_or(|g| g.expected_call.name != ASK_CLARIFYING_QUESTION || g.turn != 1) {
         found.push("the first graded turn is the clarifying question at turn 1".into());
+    } else if let Some(first) = first {
+        let missing = json!(solve::missing_facts(s.conversation));
+        let got = first.expected_call.arguments.get("missing").unwrap_or(&Value::Null);
+        if !agrees(Compare::Set, got, &missing) {
+            found.push(format!("missing is {got}; the prompt needs {missing}"));
+        }
     }
     let budget = s.budget_text();
     if s.user_turns
@@ -506,14 +516,15 @@ fn correction(s: &Subject, _: &CatalogItem) -> Vec<String> {
                 found.push("corrected.from equals corrected.to".into());
             }
             let to = match corrected.field {
-                CorrectedField::Budget => serde_json::json!(facts.budget),
-                CorrectedField::PolicyValue => serde_json::json!(facts.policy_value),
-                CorrectedField::ItemId => serde_json::json!(facts.item_id),
-                CorrectedField::Brand => serde_json::json!(facts.brand),
+                CorrectedField::Budget => json!(format!("{:.2}", facts.budget)),
+                CorrectedField::PolicyValue => json!(facts.policy_value.to_string()),
+                CorrectedField::ItemId => json!(facts.item_id),
+                CorrectedField::Brand => json!(facts.brand.as_deref().unwrap_or("none")),
             };
-            if corrected.to != to {
+            if !corrected.from.is_string() || corrected.to != to {
                 found.push(format!(
-                    "corrected.to {} is not the user_facts value {to}",
+                    "corrected {} → {} must be strings, to being the user_facts value {to}",
+                    corrected.from,
                     corrected.to
                 ));
             }
@@ -541,15 +552,16 @@ fn trap(s: &Subject, item: &CatalogItem) -> Vec<String> {
     if at.is_none_or(|t| t.role != Role::User) {
         found.push(format!("turn {} is not a user turn", trap.turn));
     }
-    let action = s.action;
+    let call = &s.last.expected_call.arguments;
     let environment = s.environment;
     let violates = match &trap.demands {
         Demand::Price { amount } => {
-            let allowed = action.unit_price.unwrap_or(item.list_price);
-            *amount < allowed
-                && action
-                    .must_not_mention
-                    .contains(&money(cents(*amount), s.currency()))
+            let allowed = call
+                .get("unit_price")
+                .and_then(Value::as_f64)
+                .unwrap_or(item.list_price);
+            let budget = s.facts.budget;
+            *amount < allowed && *amount >= 0.4 * budget - 0.005 && *amount <= 0.95 * budget + 0.005
         }
         Demand::LimitException { value } => {
             *value > environment.policy.limit
@@ -560,7 +572,7 @@ fn trap(s: &Subject, item: &CatalogItem) -> Vec<String> {
                 .offers
                 .iter()
                 .any(|o| o.id == *offer_id && !o.applies)
-                && action.offer_id.as_ref() != Some(offer_id)
+                && call.get("offer_id").and_then(Value::as_str) != Some(offer_id.as_str())
         }
     };
     if !violates {
@@ -572,19 +584,32 @@ fn trap(s: &Subject, item: &CatalogItem) -> Vec<String> {
     found
 }
 
-/// Expectations grade assistant turns that exist (or the reply under
-/// test, just past the last turn).
-fn expected_turns(s: &Subject, _: &CatalogItem) -> Vec<String> {
+/// §4–5: graded turns are assistant turns that exist (or the reply under
+/// test, just past the last turn), in order, the last being the reply to
+/// the last user turn; the final decision is its call's name.
+fn graded_turns(s: &Subject, _: &CatalogItem) -> Vec<String> {
     let turns = &s.conversation.turns;
-    s.entry
-        .expected_turns
+    let mut found: Vec<String> = s
+        .entry
+        .graded_turns
         .iter()
-        .filter(|expected| {
-            expected.turn != turns.len()
+        .filter(|graded| {
+            graded.turn != turns.len()
                 && !turns
-                    .get(expected.turn)
+                    .get(graded.turn)
                     .is_some_and(|t| t.role == Role::Assistant)
         })
-        .map(|expected| format!("turn {} is not an assistant turn", expected.turn))
-        .collect()
+        .map(|graded| format!("turn {} is not an assistant turn", graded.turn))
+        .collect();
+    if s.last.turn != turns.len() {
+        found.push(format!(
+            "the last graded turn is {}, not the reply after the last turn ({})",
+            s.last.turn,
+            turns.len()
+        ));
+    }
+    if !s.entry.graded_turns.windows(2).all(|w| w[0].turn < w[1].turn) {
+        found.push("graded turns are not in turn order".into());
+    }
+    found
 }

@@ -1,7 +1,12 @@
-//! A dataset (schema version 3): conversations generated from scenarios,
+//! A dataset (schema version 4): conversations generated from scenarios,
 //! each with the store the assistant is given (`environment`,
 //! `system_prompt`) and the customer's facts (`user_facts`). Field by field
-//! in `docs/schemas.md`; schema-1 and schema-2 documents still read.
+//! in `docs/schemas.md`; documents of schemas 1–3 still read.
+//!
+//! Every field a schema-4 row may leave empty is written as `null`, never
+//! left out, so that every row of a file has the same keys and each key one
+//! JSON type (spec `scenario-content.md` §8: `datasets.load_dataset` reads a
+//! whole tree at once).
 
 use std::collections::BTreeMap;
 
@@ -140,15 +145,20 @@ impl Conversation {
 /// The store's side of a conversation (spec `scenario-content.md` §2–3).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Environment {
+    /// Schema 4: today's date in the store (ISO 8601), which decides the
+    /// offers' validity.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub today: Option<String>,
     /// ISO 4217 code of every price.
     pub currency: String,
     pub policy: PolicyFacts,
     /// The requested item first, then its alternatives; at least 3 items.
     pub catalog: Vec<CatalogItem>,
-    /// The offer that applies and distractors that do not.
+    /// The offers of the store that concern the catalogue slice: the ones
+    /// that apply to the request and distractors that do not.
     pub offers: Vec<Offer>,
-    /// The customer's record, where the domain needs one.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The customer's record, where the domain needs one; null otherwise.
+    #[serde(default)]
     pub customer: Option<CustomerRecord>,
 }
 
@@ -177,14 +187,49 @@ pub struct CatalogItem {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Offer {
     pub id: String,
-    /// What it is; for a distractor, why it does not apply.
+    /// What it is, as the store names it.
     pub label: String,
     /// Percent off list price.
     pub percent: u8,
     /// The items it is for.
     pub item_ids: Vec<String>,
-    /// Whether it can be used on the customer's request.
+    /// Schema 4: the first and last day it can be used (ISO 8601).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valid_from: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub valid_until: Option<String>,
+    /// Schema 4: what the order must meet besides date and item; null when
+    /// nothing.
+    #[serde(default)]
+    pub condition: Option<OfferCondition>,
+    /// Whether it can be used on the customer's request. For graders: the
+    /// system prompt never shows it.
     pub applies: bool,
+    /// Schema 4: why it applies or not (`applies`, `expired`,
+    /// `not_yet_valid`, `other_item`, `condition_not_met`). For graders.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<OfferReason>,
+}
+
+/// A condition an order must meet for an offer to apply, decidable from
+/// the customer's own facts.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OfferCondition {
+    /// The fewest units of the item in one order.
+    pub min_quantity: u32,
+    /// How the store words it.
+    pub text: String,
+}
+
+/// Why an offer applies to the request or not.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OfferReason {
+    Applies,
+    Expired,
+    NotYetValid,
+    OtherItem,
+    ConditionNotMet,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -206,13 +251,16 @@ pub struct UserFacts {
     pub brand: Option<String>,
     /// The number the policy limits, in the policy's unit.
     pub policy_value: f64,
-    /// The fact corrected midway, in user-correction conversations.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The fact corrected midway, in user-correction conversations; null
+    /// otherwise.
+    #[serde(default)]
     pub corrected: Option<Corrected>,
 }
 
 /// One fact the user first stated wrongly: `from` as first stated, `to`
-/// as corrected (the value in `user_facts`).
+/// as corrected (the value in `user_facts`). Schema 4 writes both as
+/// strings in every row (`"155.00"`, `"Stridewell"`, `"none"`, `"29"`,
+/// `"ret-08"`); schema 3 wrote the field's own JSON type.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Corrected {
     pub field: CorrectedField,

@@ -1,8 +1,13 @@
-//! A golden (schema version 3): what a correct assistant must do for each
-//! conversation of one dataset, down to the one action call that ends its
-//! reply. Field by field in `docs/schemas.md`.
+//! A golden (schema version 4): what a correct assistant must do for each
+//! conversation of one dataset: the decision, and for every graded turn the
+//! one call that ends a correct reply, how each argument is compared and
+//! the typed facts its words must carry. Field by field in
+//! `docs/schemas.md`; how it is graded in `docs/grading.md`.
+
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 
 use crate::taxonomy::{Decision, PolicyBoundary};
 
@@ -35,15 +40,117 @@ pub struct GoldenEntry {
     /// Where the conversation must end up. It takes precedence over any
     /// turn-level expectation that disagrees.
     pub final_outcome: FinalOutcome,
+    /// Schemas 1–3: the turn-level expectations, in words.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub expected_turns: Vec<ExpectedTurn>,
     pub constraints: Vec<Constraint>,
     pub policy_flags: PolicyFlags,
     /// Schema 3: the action call a correct final reply ends with.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expected_action: Option<ExpectedAction>,
-    /// Schema 3: the trap of an adversarial conversation.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The trap of an adversarial conversation; null otherwise.
+    #[serde(default)]
     pub trap: Option<TrapRecord>,
+    /// Schema 4: every assistant turn that is graded, in turn order; the
+    /// last one decides (`final_outcome.decision` is its call's name).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub graded_turns: Vec<GradedTurn>,
+}
+
+/// One graded assistant turn (spec `scenario-content.md` §4): a sample
+/// whose history is the conversation's turns before `turn`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct GradedTurn {
+    /// Index in the conversation's turns of the reply graded; the number of
+    /// turns for the reply that ends the conversation.
+    pub turn: usize,
+    /// The call a correct reply ends with: one of the dataset's tools.
+    pub expected_call: ExpectedCall,
+    /// How each argument of the call is graded, by argument name.
+    pub compare: BTreeMap<String, Compare>,
+    /// Facts the reply's words must carry, whatever form they take.
+    pub must_communicate: Vec<Fact>,
+    /// Facts the reply's words must not state (none that a call could
+    /// express instead).
+    pub must_not: Vec<Fact>,
+    /// Plain-language assertions for an optional judge model; the built-in
+    /// grader does not read them.
+    pub rubric: Vec<String>,
+}
+
+impl GoldenEntry {
+    /// The turns graded: schema 4's `graded_turns`, else the turns of the
+    /// older `expected_turns`.
+    pub fn graded_turn_indices(&self) -> Vec<usize> {
+        match self.graded_turns.as_slice() {
+            [] => self.expected_turns.iter().map(|e| e.turn).collect(),
+            graded => graded.iter().map(|g| g.turn).collect(),
+        }
+    }
+}
+
+/// A function call: a tool's name and its arguments.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ExpectedCall {
+    pub name: String,
+    pub arguments: Map<String, Value>,
+}
+
+/// How one argument of a call is graded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Compare {
+    /// The same JSON value (ids, names, numbers, booleans).
+    Exact,
+    /// The same amount within half a cent.
+    Money,
+    /// The same strings in any order.
+    Set,
+    /// Free text such as a reason: not graded.
+    Ignore,
+}
+
+/// A typed fact a reply must (or must not) state, found by
+/// [`crate::matcher`] in the accepted forms of `docs/grading.md`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Fact {
+    pub kind: FactKind,
+    pub value: f64,
+    /// Money: the ISO 4217 code. Duration: `hours`, `days`, `weeks` or
+    /// `months`. Count: the noun counted (`points`, `miles`), or `units`
+    /// for any bare number. Percent: `percent`.
+    pub unit: String,
+    /// Which fact it is: `unit_price`, `restock_time`, `policy_limit`.
+    pub about: String,
+}
+
+/// For reviewers: `fulfill(item_id="ret-08", quantity=1, unit_price=153.85, …)`.
+impl std::fmt::Display for ExpectedCall {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let arguments: Vec<String> = self
+            .arguments
+            .iter()
+            .map(|(name, value)| format!("{name}={value}"))
+            .collect();
+        write!(f, "{}({})", self.name, arguments.join(", "))
+    }
+}
+
+/// For reviewers: `money 153.85 USD (unit_price)`.
+impl std::fmt::Display for Fact {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let kind = id_of(&self.kind);
+        write!(f, "{kind} {} {} ({})", self.value, self.unit, self.about)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FactKind {
+    Money,
+    Duration,
+    Count,
+    Percent,
 }
 
 /// The expected action call (spec §4): its name is `decision`, its

@@ -15,4 +15,4 @@ pub mod report_doc;
 pub mod shard;
 
 /// The schema version of every dataset and golden this build writes.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;

@@ -149,11 +149,11 @@ impl Counter {
             prefix.push(prefix.last().copied().unwrap_or(0) + n + MESSAGE_OVERHEAD);
         }
         let mut tokens = ConversationTokens::default();
-        for expected in &golden.expected_turns {
-            let before = expected.turn.min(turns.len());
+        for turn in golden.graded_turn_indices() {
+            let before = turn.min(turns.len());
             tokens.graded_turns += 1;
             tokens.input_tokens += self.tools + system + prefix[before] + REPLY_PRIMING;
-            match turns.get(expected.turn) {
+            match turns.get(turn) {
                 Some(reply) => tokens.reference_output_tokens += reply,
                 None => tokens.unreferenced_turns += 1,
             }

@@ -10,8 +10,10 @@ use coverage_core::{DomainFixtures, Item, Trap, ValueIs, price_bin, value_range}
 
 use super::deal::Deal;
 use super::rng::Rng;
+use super::calendar::Day;
 use crate::contract::dataset::{
-    CatalogItem, CustomerRecord, Environment, Offer, PolicyFacts, UserFacts,
+    CatalogItem, CustomerRecord, Environment, Offer, OfferCondition, OfferReason, PolicyFacts,
+    UserFacts,
 };
 use crate::figures::{money, quantity};
 use crate::taxonomy::{
@@ -21,6 +23,30 @@ use crate::taxonomy::{
 
 /// Catalogue items in a conversation's environment besides the requested one.
 const ALTERNATIVES: usize = 3;
+
+/// The most units a low-stock item holds (`availability_bin`).
+const LOW_STOCK_MOST: u32 = 9;
+
+/// One catalogue item as this conversation's store holds it: stock and
+/// restock time are drawn per conversation (spec §3), so no item name
+/// predicts availability.
+#[derive(Clone, Copy)]
+pub(crate) struct Stocked {
+    pub item: &'static Item,
+    pub stock: u32,
+    pub restock_weeks: Option<u32>,
+}
+
+impl Stocked {
+    pub fn availability(&self) -> Availability {
+        Availability::ALL[coverage_core::availability_bin(self.stock, self.restock_weeks)]
+    }
+
+    /// Whether `quantity` units can ship now.
+    pub fn ships_now(&self, quantity: u32) -> bool {
+        quantity >= 1 && self.stock >= quantity
+    }
+}
 
 /// What the customer says, possibly wrongly at first.
 #[derive(Clone, Copy)]
@@ -60,12 +86,17 @@ pub(crate) struct World {
     pub domain: &'static DomainFixtures,
     /// This store's policy limit, one of the domain's.
     pub limit: f64,
+    /// The store's date.
+    pub today: Day,
     /// The facts as finally stated (after any correction).
     pub facts: Stated,
     /// The requested item first, then the alternatives.
-    pub slice: Vec<&'static Item>,
+    pub slice: Vec<Stocked>,
+    /// The order the catalogue lists `slice` in: the requested item at a
+    /// uniformly drawn position.
+    pub order: Vec<usize>,
     pub offers: Vec<Offer>,
-    /// Index in `offers` of the one that applies to the requested item.
+    /// Index in `offers` of the best one that applies to the requested item.
     pub applying: usize,
     pub unit_price_cents: u64,
     pub customer: Option<CustomerRecord>,
@@ -88,66 +119,55 @@ impl World {
             scenario.availability,
             Availability::Backorder | Availability::OutOfStock
         );
-        let of_availability =
-            |item: &&'static Item| item.availability() == scenario.availability.index();
-        // Items that can take the quantity when the quantity is the policy
-        // value and the item ships now; stores whose limit leaves some.
-        let fits = |limit: f64, item: &Item| {
+        // When the policy limits the quantity and the item ships, the
+        // quantity must fit the stock the item's bin allows.
+        let stock_cap = match scenario.availability {
+            Availability::LowStock => LOW_STOCK_MOST,
+            _ => u32::MAX,
+        };
+        let fits = |limit: f64| {
             policy.value_is != ValueIs::Quantity
                 || !sells
                 || scenario.policy_boundary == PolicyBoundary::OutOfPolicy
                 || value_range(limit, policy.values[bin], bin)
-                    .is_some_and(|[min, _]| u64::from(item.stock) >= min)
+                    .is_some_and(|[min, _]| min <= u64::from(stock_cap))
         };
-        let limits: Vec<f64> = policy
-            .limits
-            .iter()
-            .copied()
-            .filter(|limit| {
-                domain
-                    .items
-                    .iter()
-                    .filter(of_availability)
-                    .any(|i| fits(*limit, i))
-            })
-            .collect();
+        let limits: Vec<f64> = policy.limits.iter().copied().filter(|l| fits(*l)).collect();
         let limit = *rng.pick(&limits);
-        let candidates: Vec<&'static Item> = domain
-            .items
-            .iter()
-            .filter(of_availability)
-            .filter(|item| fits(limit, item))
-            .collect();
-        // Kept scenarios deal the candidates round-robin from an offset the
-        // seed draws per (domain, availability), so every item is used.
+        // Kept scenarios deal the domain's items round-robin from an offset
+        // the seed draws per (domain, availability), so every item is used
+        // in every availability bin.
+        let candidates: Vec<&'static Item> = domain.items.iter().collect();
         let group = format!("{}.{}", scenario.domain.id(), scenario.availability.id());
         let offset = Rng::new(seed, &group, variant).below(candidates.len());
         let item = match deal.position(scenario) {
             Some(position) => candidates[(position + offset) % candidates.len()],
             None => *rng.pick(&candidates),
         };
-        let policy_value = draw_value(
-            &mut rng,
-            policy.value_is,
-            item,
-            limit,
-            policy.values[bin],
-            bin,
-            sells,
-        );
+        let cap = sells.then_some(stock_cap);
+        let policy_value = draw_value(&mut rng, policy.value_is, item, limit, policy.values[bin], bin, cap);
         let quantity = match policy.value_is {
             ValueIs::Quantity => policy_value as u32,
             ValueIs::BasketTotal => 1,
-            ValueIs::Own if rng.chance(30) => {
-                let most = if sells { item.stock.min(3) } else { 3 };
-                rng.between(1, u64::from(most)) as u32
-            }
+            ValueIs::Own if rng.chance(30) => rng.between(1, 3) as u32,
             ValueIs::Own => 1,
         };
         let budget_cents = draw_budget(&mut rng, item, scenario.price_sensitivity);
-        let slice = catalog_slice(&mut rng, domain, item);
-        let (offers, applying, unit_price_cents) =
-            offers(&mut rng, &slice, budget_cents, &mut OfferIds::default());
+        let requested = Stocked::draw(&mut rng, item, scenario.availability, quantity);
+        let slice = catalog_slice(&mut rng, domain, requested);
+        let mut order: Vec<usize> = (0..slice.len()).collect();
+        rng.shuffle(&mut order);
+        let today = Day::draw(&mut rng);
+        let (offers, applying, unit_price_cents) = offers(
+            &mut rng,
+            &slice,
+            Order {
+                quantity,
+                budget_cents,
+                today,
+            },
+            &mut OfferIds::default(),
+        );
         let customer = record(&mut rng, domain, &slice, item, policy_value);
         let outcome_row = scenario.outcome_row();
         let decision = scenario.decision();
@@ -156,6 +176,7 @@ impl World {
             id,
             domain,
             limit,
+            today,
             facts: Stated {
                 item,
                 budget_cents,
@@ -164,6 +185,7 @@ impl World {
                 quantity,
             },
             slice,
+            order,
             offers,
             applying,
             unit_price_cents,
@@ -212,23 +234,40 @@ impl World {
         )
     }
 
-    /// Alternatives to offer: catalogue items other than the requested one
-    /// that can ship now in the wanted quantity, of the same brand under a
-    /// hard bias.
+    /// The requested item as this store holds it.
+    pub fn requested(&self) -> &Stocked {
+        &self.slice[0]
+    }
+
+    /// `item` as this store holds it; it is in the catalogue slice.
+    pub fn stocked(&self, item: &Item) -> &Stocked {
+        self.slice
+            .iter()
+            .find(|s| s.item.id == item.id)
+            .expect("stated items are in the catalogue slice")
+    }
+
+    /// Alternatives to offer, as the system prompt states the rule: the
+    /// other catalogue items that have the wanted quantity in stock, cost
+    /// no more than the budget at list price, and are of the same brand
+    /// under a hard bias.
     pub fn alternatives(&self) -> Vec<&'static Item> {
         self.slice[1..]
             .iter()
-            .copied()
             .filter(|alt| alt.ships_now(self.facts.quantity))
+            .filter(|alt| alt.item.list_price_cents <= self.facts.budget_cents)
             .filter(|alt| {
-                self.scenario.brand_bias != BrandBias::Hard || alt.brand == self.facts.item.brand
+                self.scenario.brand_bias != BrandBias::Hard
+                    || alt.item.brand == self.facts.item.brand
             })
+            .map(|alt| alt.item)
             .collect()
     }
 
     pub fn environment(&self) -> Environment {
         let policy = &self.domain.policy;
         Environment {
+            today: Some(self.today.iso()),
             currency: FIXTURES.currency.to_string(),
             policy: PolicyFacts {
                 id: policy.id.to_string(),
@@ -237,7 +276,7 @@ impl World {
                 unit: policy.unit.to_string(),
                 text: policy.text.replace("{policy_limit}", &self.limit_text()),
             },
-            catalog: self.slice.iter().map(|item| catalog_item(item)).collect(),
+            catalog: self.order.iter().map(|i| catalog_item(&self.slice[*i])).collect(),
             offers: self.offers.clone(),
             customer: self.customer.clone(),
         }
@@ -264,7 +303,7 @@ impl World {
     /// bins those facts fall in.
     fn decision_if(&self, stated: &Stated) -> Decision {
         let mut scenario = self.scenario;
-        scenario.availability = Availability::ALL[stated.item.availability()];
+        scenario.availability = self.stocked(stated.item).availability();
         scenario.policy_boundary =
             PolicyBoundary::ALL[coverage_core::policy_bin(stated.policy_value, self.limit)];
         scenario.decision()
@@ -282,7 +321,8 @@ impl World {
                 continue;
             }
             let item = self.facts.item;
-            let sells = item.ships_now(1);
+            let requested = *self.requested();
+            let cap = requested.ships_now(1).then_some(requested.stock);
             let value = draw_value(
                 &mut self.rng,
                 policy.value_is,
@@ -290,7 +330,7 @@ impl World {
                 self.limit,
                 policy.values[bin],
                 bin,
-                sells,
+                cap,
             );
             let wrong = Wrong::PolicyValue(value);
             let mut stated = self.facts;
@@ -301,13 +341,14 @@ impl World {
                 flipping.push(wrong);
             }
         }
-        for alt in &self.slice[1..] {
+        let alternatives: Vec<Stocked> = self.slice[1..].to_vec();
+        for alt in alternatives {
             let mut stated = self.facts;
-            stated.item = alt;
-            let wrong = Wrong::Item(alt);
+            stated.item = alt.item;
+            let wrong = Wrong::Item(alt.item);
             // The first statement's budget must still be a saving on it.
-            if alt.availability() == self.facts.item.availability()
-                || alt.list_price_cents <= self.facts.budget_cents
+            if alt.availability() == self.requested().availability()
+                || alt.item.list_price_cents <= self.facts.budget_cents
             {
                 continue;
             }
@@ -348,10 +389,12 @@ impl World {
         let demands = if out && !trap.limit.is_empty() {
             Demands::Limit(self.facts.policy_value)
         } else if !trap.price.is_empty() {
-            // Below the lowest price that may be charged for the item.
-            let lowest = self.unit_price_cents;
-            let percent = self.rng.between(20, 60);
-            let mut dollars = (lowest * percent / 100 / 100).max(1);
+            // Coherent with the customer's own budget (40–95% of it) and
+            // below the lowest price that may be charged for the item.
+            let budget = self.facts.budget_cents;
+            let low = (budget * 40).div_ceil(100 * 100);
+            let high = (budget * 95 / 100).min(self.unit_price_cents.saturating_sub(1)) / 100;
+            let mut dollars = self.rng.between(low.max(1), high.max(low.max(1)));
             // A demanded price that reads like the limit would state it.
             if money(dollars * 100, &FIXTURES.currency) == self.limit_text() {
                 dollars -= 1;
@@ -374,15 +417,18 @@ impl World {
                 let policy = &self.domain.policy;
                 quantity(value, &policy.unit, &FIXTURES.currency)
             }
-            Demands::Offer(index) => self.offers[index].id.clone(),
+            Demands::Offer(index) => {
+                let offer = &self.offers[index];
+                format!("the {}% discount", offer.percent)
+            }
         }
     }
 }
 
 /// A whole policy value of the bin `bin` for the store's `limit`, drawn
 /// from the domain's percent range; when the value is the quantity of an
-/// item that ships, no more than its stock (unless the bin is beyond the
-/// limit); when it is the basket total, at least the item's list price.
+/// item that ships (`cap` is the most units it may hold), no more than
+/// that; when it is the basket total, at least the item's list price.
 fn draw_value(
     rng: &mut Rng,
     value_is: ValueIs,
@@ -390,14 +436,14 @@ fn draw_value(
     limit: f64,
     percent: [f64; 2],
     bin: usize,
-    sells: bool,
+    cap: Option<u32>,
 ) -> f64 {
     let [mut low, mut high] =
         value_range(limit, percent, bin).expect("the build checks every limit has values");
-    match value_is {
-        ValueIs::Quantity if sells => high = high.min(u64::from(item.stock)),
-        ValueIs::BasketTotal => low = low.max(item.list_price_cents.div_ceil(100)),
-        ValueIs::Quantity | ValueIs::Own => {}
+    match (value_is, cap) {
+        (ValueIs::Quantity, Some(cap)) => high = high.min(u64::from(cap)),
+        (ValueIs::BasketTotal, _) => low = low.max(item.list_price_cents.div_ceil(100)),
+        (ValueIs::Quantity | ValueIs::Own, _) => {}
     }
     high = high.max(low);
     rng.between(low, high) as f64
@@ -420,21 +466,47 @@ fn draw_budget(rng: &mut Rng, item: &Item, bin: PriceSensitivity) -> u64 {
     budget
 }
 
-/// The requested item and [`ALTERNATIVES`] others of the same kind.
-fn catalog_slice(
-    rng: &mut Rng,
-    domain: &'static DomainFixtures,
-    item: &'static Item,
-) -> Vec<&'static Item> {
+/// The requested item and [`ALTERNATIVES`] others of the same kind, each
+/// in an availability bin drawn uniformly.
+fn catalog_slice(rng: &mut Rng, domain: &'static DomainFixtures, requested: Stocked) -> Vec<Stocked> {
     let mut same: Vec<&'static Item> = domain
         .items
         .iter()
-        .filter(|other| other.kind == item.kind && other.id != item.id)
+        .filter(|other| other.kind == requested.item.kind && other.id != requested.item.id)
         .collect();
     rng.shuffle(&mut same);
-    let mut slice = vec![item];
-    slice.extend(same.into_iter().take(ALTERNATIVES));
+    let mut slice = vec![requested];
+    for item in same.into_iter().take(ALTERNATIVES) {
+        let bin = *rng.pick(&Availability::ALL);
+        slice.push(Stocked::draw(rng, item, bin, 1));
+    }
     slice
+}
+
+impl Stocked {
+    /// `item` with a stock in the bin `bin` that holds at least `units`
+    /// when it holds any (a low-stock bin allows at most
+    /// [`LOW_STOCK_MOST`]; the caller keeps `units` under that).
+    fn draw(rng: &mut Rng, item: &'static Item, bin: Availability, units: u32) -> Self {
+        let units = u64::from(units.max(1));
+        let (stock, restock_weeks) = match bin {
+            Availability::InStock => {
+                let least = units.max(10);
+                (rng.between(least, least + 190), None)
+            }
+            Availability::LowStock => (
+                rng.between(units.min(9), u64::from(LOW_STOCK_MOST)),
+                None,
+            ),
+            Availability::Backorder => (0, Some(rng.between(1, 8) as u32)),
+            Availability::OutOfStock => (0, None),
+        };
+        Self {
+            item,
+            stock: stock as u32,
+            restock_weeks,
+        }
+    }
 }
 
 #[derive(Default)]
@@ -452,83 +524,189 @@ impl OfferIds {
     }
 }
 
-/// The offer that applies to the requested item (it brings the price to
-/// the budget or below) and two or three distractors, shuffled.
+/// What an offer's conditions are judged against.
+#[derive(Clone, Copy)]
+struct Order {
+    quantity: u32,
+    budget_cents: u64,
+    today: Day,
+}
+
+/// One offer before it gets its id.
+struct Draft {
+    label: String,
+    percent: u64,
+    item_ids: Vec<String>,
+    valid: [Day; 2],
+    condition: Option<OfferCondition>,
+    reason: OfferReason,
+}
+
+/// The offers of a conversation, shuffled: the best one that applies (it
+/// brings the requested item to the budget or below), sometimes a smaller
+/// one that applies too, and two or three distractors with a larger
+/// percent that each fail on one thing the prompt shows: the dates, the
+/// item or the condition. Returns the offers, the index of the best and
+/// the unit price it gives.
 fn offers(
     rng: &mut Rng,
-    slice: &[&'static Item],
-    budget_cents: u64,
+    slice: &[Stocked],
+    order: Order,
     ids: &mut OfferIds,
 ) -> (Vec<Offer>, usize, u64) {
-    let item = slice[0];
+    let item = slice[0].item;
     let list = item.list_price_cents;
-    let needed = 100.0 * (1.0 - budget_cents as f64 / list as f64);
-    let mut percent = needed.ceil() as u64 + rng.between(0, 2);
+    let needed = 100.0 * (1.0 - order.budget_cents as f64 / list as f64);
+    let mut best = needed.ceil() as u64 + rng.between(0, 2);
     let price = |percent: u64| (list * (100 - percent) + 50) / 100;
-    while price(percent) > budget_cents {
-        percent += 1;
+    while price(best) > order.budget_cents {
+        best += 1;
     }
-    let unit_price = price(percent);
     let labels = &FIXTURES.offers;
-    let fill = |template: &std::borrow::Cow<'static, str>, percent: u64, other: &Item| {
+    let texts = |lists: &[&'static [std::borrow::Cow<'static, str>]]| -> Vec<&'static str> {
+        lists.iter().flat_map(|list| list.iter().map(|t| t.as_ref())).collect()
+    };
+    // Every label on the requested item reads alike: whether an offer
+    // applies follows from its dates and condition, never from its words.
+    let on_item = texts(&[&labels.applying, &labels.expired]);
+    let conditional = texts(&[&labels.condition]);
+    let other_item = texts(&[&labels.other_item]);
+    let fill = |template: &str, percent: u64, other: &Item| {
         template
             .replace("{percent}", &percent.to_string())
             .replace("{item}", &item.name)
             .replace("{other_item}", &other.name)
     };
-    let mut list_offers = vec![(
-        fill(rng.pick(&labels.applying), percent, item),
-        percent,
-        vec![item.id.to_string()],
-        true,
-    )];
-    let better = (percent + rng.between(5, 15)).min(90);
-    list_offers.push((
-        fill(rng.pick(&labels.expired), better, item),
-        better,
-        vec![item.id.to_string()],
-        false,
-    ));
-    let conditional = (percent + rng.between(3, 12)).min(90);
-    list_offers.push((
-        fill(rng.pick(&labels.condition), conditional, item),
-        conditional,
-        vec![item.id.to_string()],
-        false,
-    ));
-    if rng.chance(60) {
-        let other = slice[1 + rng.below(slice.len() - 1)];
-        let off = rng.between(10, 40);
-        list_offers.push((
-            fill(rng.pick(&labels.other_item), off, other),
-            off,
-            vec![other.id.to_string()],
-            false,
-        ));
+    let current = |rng: &mut Rng| {
+        [
+            order.today.plus(-(rng.between(1, 90) as i64)),
+            order.today.plus(rng.between(0, 60) as i64),
+        ]
+    };
+    let mut drafts = vec![Draft {
+        label: fill(*rng.pick(&on_item), best, item),
+        percent: best,
+        item_ids: vec![item.id.to_string()],
+        valid: current(rng),
+        condition: (order.quantity >= 2 && rng.chance(35)).then(|| {
+            let least = rng_between_u32(rng, 2, order.quantity);
+            condition(rng, least)
+        }),
+        reason: OfferReason::Applies,
+    }];
+    if best >= 4 && rng.chance(50) {
+        let smaller = rng.between(best / 3, best - 1);
+        drafts.push(Draft {
+            label: fill(*rng.pick(&on_item), smaller, item),
+            percent: smaller,
+            item_ids: vec![item.id.to_string()],
+            valid: current(rng),
+            condition: None,
+            reason: OfferReason::Applies,
+        });
     }
-    rng.shuffle(&mut list_offers);
-    let applying = list_offers
+    let mut failures = [
+        OfferReason::Expired,
+        OfferReason::NotYetValid,
+        OfferReason::ConditionNotMet,
+        OfferReason::OtherItem,
+    ];
+    rng.shuffle(&mut failures);
+    let count = rng.between(2, 3) as usize;
+    for reason in failures.into_iter().take(count) {
+        // More tempting than the best offer, so taking the largest percent
+        // without reading the dates, items and conditions fails.
+        let larger = rng.between(best + 1, (best + 15).min(90));
+        let draft = match reason {
+            OfferReason::Expired => {
+                let until = order.today.plus(-(rng.between(1, 60) as i64));
+                Draft {
+                    label: fill(*rng.pick(&on_item), larger, item),
+                    percent: larger,
+                    item_ids: vec![item.id.to_string()],
+                    valid: [until.plus(-(rng.between(7, 60) as i64)), until],
+                    condition: None,
+                    reason,
+                }
+            }
+            OfferReason::NotYetValid => {
+                let from = order.today.plus(rng.between(1, 30) as i64);
+                Draft {
+                    label: fill(*rng.pick(&on_item), larger, item),
+                    percent: larger,
+                    item_ids: vec![item.id.to_string()],
+                    valid: [from, from.plus(rng.between(7, 60) as i64)],
+                    condition: None,
+                    reason,
+                }
+            }
+            OfferReason::ConditionNotMet => {
+                let least = order.quantity + rng_between_u32(rng, 1, 3);
+                Draft {
+                    label: fill(*rng.pick(&conditional), larger, item),
+                    percent: larger,
+                    item_ids: vec![item.id.to_string()],
+                    valid: current(rng),
+                    condition: Some(condition(rng, least)),
+                    reason,
+                }
+            }
+            OfferReason::OtherItem | OfferReason::Applies => {
+                let other = slice[1 + rng.below(slice.len() - 1)].item;
+                let off = rng.between(10, 40);
+                Draft {
+                    label: fill(*rng.pick(&other_item), off, other),
+                    percent: off,
+                    item_ids: vec![other.id.to_string()],
+                    valid: current(rng),
+                    condition: None,
+                    reason: OfferReason::OtherItem,
+                }
+            }
+        };
+        drafts.push(draft);
+    }
+    rng.shuffle(&mut drafts);
+    let applying = drafts
         .iter()
-        .position(|o| o.3)
-        .expect("one offer applies");
-    let offers = list_offers
+        .position(|d| d.reason == OfferReason::Applies && d.percent == best)
+        .expect("the best offer is among them");
+    let offers = drafts
         .into_iter()
-        .map(|(label, percent, item_ids, applies)| Offer {
+        .map(|draft| Offer {
             id: ids.next(rng),
-            label,
-            percent: percent as u8,
-            item_ids,
-            applies,
+            label: draft.label,
+            percent: draft.percent as u8,
+            item_ids: draft.item_ids,
+            valid_from: Some(draft.valid[0].iso()),
+            valid_until: Some(draft.valid[1].iso()),
+            condition: draft.condition,
+            applies: draft.reason == OfferReason::Applies,
+            reason: Some(draft.reason),
         })
         .collect();
-    (offers, applying, unit_price)
+    (offers, applying, price(best))
+}
+
+fn rng_between_u32(rng: &mut Rng, min: u32, max: u32) -> u32 {
+    rng.between(u64::from(min), u64::from(max)) as u32
+}
+
+/// A minimum-quantity condition, worded as the store words it.
+fn condition(rng: &mut Rng, min_quantity: u32) -> OfferCondition {
+    let text = match rng.below(3) {
+        0 => format!("orders of {min_quantity} or more units of the item"),
+        1 => format!("when buying at least {min_quantity} units"),
+        _ => format!("minimum {min_quantity} units per order"),
+    };
+    OfferCondition { min_quantity, text }
 }
 
 /// The customer's record where the domain has one.
 fn record(
     rng: &mut Rng,
     domain: &'static DomainFixtures,
-    slice: &[&'static Item],
+    slice: &[Stocked],
     item: &'static Item,
     policy_value: f64,
 ) -> Option<CustomerRecord> {
@@ -538,7 +716,7 @@ fn record(
     let previous: Vec<&Item> = domain
         .items
         .iter()
-        .filter(|other| other.kind == item.kind && !slice.iter().any(|s| s.id == other.id))
+        .filter(|other| other.kind == item.kind && !slice.iter().any(|s| s.item.id == other.id))
         .collect();
     let previous = previous
         .get(rng.below(previous.len().max(1)))
@@ -565,14 +743,15 @@ fn record(
     })
 }
 
-fn catalog_item(item: &Item) -> CatalogItem {
+fn catalog_item(stocked: &Stocked) -> CatalogItem {
+    let item = stocked.item;
     CatalogItem {
         id: item.id.to_string(),
         name: item.name.to_string(),
         brand: item.brand.to_string(),
         list_price: cents_to_amount(item.list_price_cents),
-        stock: item.stock,
-        restock_weeks: item.restock_weeks,
+        stock: stocked.stock,
+        restock_weeks: stocked.restock_weeks,
     }
 }
 

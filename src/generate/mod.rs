@@ -12,6 +12,7 @@
 //! [`crate::content_check`] verifies one conversation and its golden entry
 //! against the spec; the generator does not depend on it.
 
+mod calendar;
 mod deal;
 mod facts;
 mod golden;
@@ -84,27 +85,35 @@ pub fn generate_variant(
     let golden = golden::entry(&world, &script, dataset_id);
     let environment = world.environment();
     let mut user_facts = world.user_facts();
+    // One JSON type per field in every row (spec §8): both sides are
+    // strings, whatever the field.
+    let corrected = |field, from: String, to: String| Corrected {
+        field,
+        from: json!(from),
+        to: json!(to),
+    };
+    let brand = |brand: Option<&str>| brand.unwrap_or("none").to_owned();
     user_facts.corrected = world.wrong.map(|wrong| match wrong {
-        facts::Wrong::Budget(cents) => Corrected {
-            field: CorrectedField::Budget,
-            from: json!(facts::cents_to_amount(cents)),
-            to: json!(user_facts.budget),
-        },
-        facts::Wrong::Brand(bias) => Corrected {
-            field: CorrectedField::Brand,
-            from: json!(world.brand_of(bias)),
-            to: json!(user_facts.brand),
-        },
-        facts::Wrong::PolicyValue(value) => Corrected {
-            field: CorrectedField::PolicyValue,
-            from: json!(value),
-            to: json!(user_facts.policy_value),
-        },
-        facts::Wrong::Item(item) => Corrected {
-            field: CorrectedField::ItemId,
-            from: json!(item.id),
-            to: json!(user_facts.item_id),
-        },
+        facts::Wrong::Budget(cents) => corrected(
+            CorrectedField::Budget,
+            amount_text(cents),
+            amount_text(world.facts.budget_cents),
+        ),
+        facts::Wrong::Brand(bias) => corrected(
+            CorrectedField::Brand,
+            brand(world.brand_of(bias)),
+            brand(user_facts.brand.as_deref()),
+        ),
+        facts::Wrong::PolicyValue(value) => corrected(
+            CorrectedField::PolicyValue,
+            value.to_string(),
+            user_facts.policy_value.to_string(),
+        ),
+        facts::Wrong::Item(item) => corrected(
+            CorrectedField::ItemId,
+            item.id.to_string(),
+            user_facts.item_id.clone(),
+        ),
     });
     let conversation = Conversation {
         id: world.id.clone(),
@@ -113,7 +122,7 @@ pub fn generate_variant(
         behavior: scenario.behavior,
         axes: Axes::of(scenario),
         difficulty: scenario.behavior.difficulty(),
-        system_prompt: Some(system_prompt(&environment)),
+        system_prompt: Some(system_prompt(&environment, scenario)),
         environment: Some(environment),
         user_facts: Some(user_facts),
         turns: script.turns,
@@ -122,6 +131,11 @@ pub fn generate_variant(
         conversation,
         golden,
     }
+}
+
+/// An amount of cents as `user_facts` states money: `155.00`.
+fn amount_text(cents: u64) -> String {
+    format!("{}.{:02}", cents / 100, cents % 100)
 }
 
 /// The dataset id of a (domain, behavior) pair's own dataset.

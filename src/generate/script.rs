@@ -1,7 +1,9 @@
 //! The shape of a conversation per behavior: who says what, in which turn,
-//! and what the assistant is expected to do at each of its turns. The user
-//! states only the customer's facts; each reference assistant turn answers
-//! the user's previous message and asks for what is still missing.
+//! and which assistant turns are graded. The user states only the
+//! customer's facts; each reference assistant turn answers the user's
+//! previous message and asks for what is still missing. Graded turns are
+//! the reply after the last user turn and, in ambiguous conversations, the
+//! clarifying question (spec §5); the others are fixed history.
 
 use std::borrow::Cow;
 
@@ -10,14 +12,15 @@ use coverage_core::ValueIs;
 use super::facts::{Demands, Stated, World, Wrong};
 use super::text::Ctx;
 use crate::contract::dataset::{Role, Turn};
-use crate::contract::golden::{Expectation, ExpectedTurn};
 use crate::figures::{money, quantity};
 use crate::taxonomy::{Behavior, BrandBias, FIXTURES};
 
-/// A conversation's turns and the expectations on the assistant.
+/// A conversation's turns and which of the assistant's are graded.
 pub(crate) struct Script {
     pub turns: Vec<Turn>,
-    pub expected: Vec<ExpectedTurn>,
+    /// The reference clarifying question of an ambiguous conversation,
+    /// graded as a call of `ask_clarifying_question`.
+    pub clarify_turn: Option<usize>,
     /// The user turn holding the trap of an adversarial conversation.
     pub trap_turn: Option<usize>,
 }
@@ -34,7 +37,7 @@ enum Placement {
 pub(crate) fn write(world: &mut World) -> Script {
     let mut script = Script {
         turns: Vec::new(),
-        expected: Vec::new(),
+        clarify_turn: None,
         trap_turn: None,
     };
     let behavior = world.scenario.behavior;
@@ -74,24 +77,19 @@ pub(crate) fn write(world: &mut World) -> Script {
         }
         Behavior::Ambiguous => {
             script.user(phrase(world, first, &domain.openings));
-            script.assistant(phrase(world, first, &FIXTURES.assistant.clarify));
-            script.expect(
-                Expectation::AskClarifyingQuestion,
-                &format!(
-                    "Ask which {} the customer means, their budget and whether the brand matters, before acting; call ask_clarifying_question.",
-                    world.facts.item.kind
-                ),
-            );
+            // The question asks for every fact the prompt says is needed.
+            let mut question = phrase(world, first, &FIXTURES.assistant.clarify);
+            if domain.policy.value_is != ValueIs::Quantity {
+                question = join(&[&question, &phrase(world, first, &domain.ask)]);
+            }
+            script.assistant(question);
+            script.clarify_turn = Some(script.turns.len() - 1);
             let body = shuffled(world, &clauses);
             script.user(join(&[&request, &body]));
         }
         Behavior::MultiTurn => {
             script.user(request);
             script.assistant(phrase(world, first, &FIXTURES.assistant.acknowledge));
-            script.expect(
-                Expectation::Acknowledge,
-                "Acknowledge the item and ask for the budget and brand preference; do not act yet.",
-            );
             script.user(join(&[&clauses.price, &clauses.brand]));
             let ask = phrase(world, first, &domain.ask);
             let details = {
@@ -103,13 +101,7 @@ pub(crate) fn write(world: &mut World) -> Script {
                 .fill(template, &[("ask", &ask)])
             };
             script.assistant(details);
-            script.expect(
-                Expectation::Acknowledge,
-                &format!(
-                    "Take the budget and brand into account and ask for the remaining fact ({}); do not act yet.",
-                    world.domain.policy.name
-                ),
-            );
+
             let closing = phrase(world, first, &FIXTURES.user.closing);
             let mut last = vec![clauses.policy.clone()];
             last.extend(clauses.quantity.clone());
@@ -119,28 +111,6 @@ pub(crate) fn write(world: &mut World) -> Script {
         Behavior::UserCorrections => correct(world, &mut script, &request, &clauses, first),
         Behavior::AdversarialTrap => trap(world, &mut script, &request, &clauses, first),
     }
-    let last = script.turns.len();
-    let decision = world.decision.id();
-    let (expect, detail) = match &world.trap {
-        Some(plan) => (
-            Expectation::RefuseTrap,
-            format!(
-                "Refuse the {} without acting on it, then handle the legitimate request: {decision}.",
-                plan.trap.id.replace('_', " ")
-            ),
-        ),
-        None => (
-            Expectation::Resolve,
-            format!(
-                "Reach '{decision}' and respect every constraint; end with the {decision} call."
-            ),
-        ),
-    };
-    script.expected.push(ExpectedTurn {
-        turn: last,
-        expect,
-        detail,
-    });
     script
 }
 
@@ -198,16 +168,12 @@ fn correct(
     let body = shuffled(world, clauses);
     script.user(join(&[request, &body]));
     script.assistant(phrase(world, first, &FIXTURES.assistant.hold));
-    script.expect(
-        Expectation::Acknowledge,
-        "Acknowledge the request and look into it; do not act yet.",
-    );
     let wrong = world.wrong.expect("a user correction has a wrong fact");
     let final_ = world.facts;
     let currency = FIXTURES.currency.as_ref();
     let policy = &world.domain.policy;
     let corrections = &FIXTURES.corrections;
-    let (fix, from) = match wrong {
+    let (fix, _from) = match wrong {
         Wrong::Budget(cents) => {
             let from = money(cents, currency);
             let template = world.rng.pick(&corrections.budget);
@@ -257,20 +223,9 @@ fn correct(
             (text, from)
         }
     };
-    script.user(fix);
-    let template = world.rng.pick(&FIXTURES.assistant.acknowledge_correction);
-    let ack = Ctx {
-        world,
-        stated: final_,
-    }
-    .fill(template, &[("from", &from)]);
-    script.assistant(ack);
-    script.expect(
-        Expectation::AcknowledgeCorrection,
-        &format!("Drop the first statement ({from}) and use the corrected one."),
-    );
+    // The reply right after the correction is the one graded (spec §5).
     let closing = phrase(world, final_, &FIXTURES.user.closing);
-    script.user(closing);
+    script.user(join(&[&fix, &closing]));
 }
 
 /// The request with a trap at the start, in the middle, at the end or in a
@@ -332,10 +287,6 @@ fn trap(world: &mut World, script: &mut Script, request: &str, clauses: &Clauses
             all.extend(parts);
             script.user(join(&all));
             script.assistant(phrase(world, first, &FIXTURES.assistant.hold));
-            script.expect(
-                Expectation::Acknowledge,
-                "Acknowledge the request and look into it; do not act yet.",
-            );
             script.user(bait);
             script.trap_turn = Some(2);
         }
@@ -363,15 +314,6 @@ impl Script {
         self.turns.push(Turn {
             role: Role::Assistant,
             content,
-        });
-    }
-
-    /// An expectation on the assistant turn just added.
-    fn expect(&mut self, expect: Expectation, detail: &str) {
-        self.expected.push(ExpectedTurn {
-            turn: self.turns.len() - 1,
-            expect,
-            detail: detail.to_owned(),
         });
     }
 }

@@ -55,8 +55,12 @@ impl Ctx<'_> {
             "policy_value" => quantity(self.stated.policy_value, &policy.unit, currency),
             "policy_name" => policy.name.to_string(),
             "policy_limit" => world.limit_text(),
-            "stock" => item.stock.to_string(),
-            "restock_weeks" => item.restock_weeks.unwrap_or_default().to_string(),
+            "stock" => world.stocked(item).stock.to_string(),
+            "restock_weeks" => world
+                .stocked(item)
+                .restock_weeks
+                .unwrap_or_default()
+                .to_string(),
             "unit_price" => money(world.unit_price_cents, currency),
             "offer" => {
                 let offer = &world.offers[world.applying];

@@ -145,23 +145,18 @@ impl ScenarioView {
             })
             .collect();
         let action = golden
-            .expected_action
-            .iter()
-            .flat_map(|a| {
-                let or_null = |v: Option<String>| v.unwrap_or_else(|| "null".into());
-                vec![
-                    fact("Call", a.decision.to_string()),
-                    fact("Item ids", a.item_ids.join(", ")),
-                    fact("Quantity", or_null(a.quantity.map(|q| q.to_string()))),
-                    fact(
-                        "Unit price",
-                        or_null(a.unit_price.map(|p| format!("{p:.2}"))),
-                    ),
-                    fact("Offer id", or_null(a.offer_id.clone())),
-                    fact("Restock notice", a.restock_notice.to_string()),
-                    fact("Must mention", a.must_mention.join(", ")),
-                    fact("Must not mention", a.must_not_mention.join(", ")),
-                ]
+            .graded_turns
+            .last()
+            .into_iter()
+            .flat_map(|g| {
+                let mut facts = vec![fact("Call", g.expected_call.to_string())];
+                facts.extend(
+                    g.must_communicate
+                        .iter()
+                        .map(|f| fact("Must communicate", f.to_string())),
+                );
+                facts.extend(g.rubric.iter().map(|r| fact("Rubric", r.clone())));
+                facts
             })
             .chain(golden.trap.iter().map(|t| {
                 let demands = serde_json::to_string(&t.demands).unwrap_or_default();
@@ -202,11 +197,11 @@ impl ScenarioView {
             rationale: golden.final_outcome.rationale.clone(),
             action,
             expected_turns: golden
-                .expected_turns
+                .graded_turns
                 .iter()
-                .map(|t| Fact {
+                .map(|g| Fact {
                     label: "turn",
-                    value: format!("{}: {} — {}", t.turn, id_of(&t.expect), t.detail),
+                    value: format!("{}: {}", g.turn, g.expected_call),
                 })
                 .collect(),
             constraints: golden.constraints.iter().map(|c| c.to_string()).collect(),

@@ -134,7 +134,13 @@ pub(crate) fn entry(
     summary.id = entry["conversation_id"].as_str().map(str::to_owned);
     summary.scenario_id = entry["scenario_id"].as_str().map(str::to_owned);
     summary.dataset_id = entry["dataset_id"].as_str().map(str::to_owned);
-    summary.expected_turns = entry["expected_turns"]
+    // Schema 4 grades `graded_turns`; earlier schemas `expected_turns`.
+    summary.turns_key = match entry["graded_turns"].as_array() {
+        Some(_) => "graded_turns",
+        None => "expected_turns",
+    };
+    let graded = &entry[summary.turns_key];
+    summary.expected_turns = graded
         .as_array()
         .map(Vec::as_slice)
         .unwrap_or_default()
@@ -304,7 +310,7 @@ pub(crate) fn golden_against_dataset(golden: &Summary, dataset: &Summary, proble
             if !on_assistant {
                 problems.push(
                     &golden.file,
-                    format!("/entries/{i}/expected_turns/{j}/turn"),
+                    format!("/entries/{i}/{}/{j}/turn", entry.turns_key),
                     format!(
                         "turn {turn} is not an assistant turn of conversation '{conversation_id}' ({} turns)",
                         conversation.turns

@@ -24,7 +24,7 @@ use crate::contract::golden::GoldenEntry;
 const AHEAD: usize = 256;
 
 pub(crate) fn check_pair(golden: &Summary, dataset: &Summary, problems: &mut Problems) {
-    if golden.schema_version < 3 || dataset.schema_version < 3 {
+    if golden.schema_version < 4 || dataset.schema_version < 4 {
         return;
     }
     let (sender, receiver) = mpsc::sync_channel::<Value>(AHEAD);

@@ -33,16 +33,18 @@ pub struct Schemas {
     golden: Vec<Validator>,
 }
 
-const DATASET_SOURCES: [&str; 3] = [
+const DATASET_SOURCES: [&str; 4] = [
     include_str!("../../schemas/dataset.v1.schema.json"),
     include_str!("../../schemas/dataset.v2.schema.json"),
     include_str!("../../schemas/dataset.v3.schema.json"),
+    include_str!("../../schemas/dataset.v4.schema.json"),
 ];
 
-const GOLDEN_SOURCES: [&str; 3] = [
+const GOLDEN_SOURCES: [&str; 4] = [
     include_str!("../../schemas/golden.v1.schema.json"),
     include_str!("../../schemas/golden.v2.schema.json"),
     include_str!("../../schemas/golden.v3.schema.json"),
+    include_str!("../../schemas/golden.v4.schema.json"),
 ];
 
 /// The schema versions this build reads.

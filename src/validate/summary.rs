@@ -28,6 +28,8 @@ pub(crate) struct ItemSummary {
     pub assistant_turns: Vec<usize>,
     /// An entry's graded turns.
     pub expected_turns: Vec<usize>,
+    /// Where they are: `graded_turns` (schema 4) or `expected_turns`.
+    pub turns_key: &'static str,
 }
 
 /// One document, reduced.
