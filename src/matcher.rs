@@ -206,6 +206,37 @@ impl fmt::Display for Expected {
     }
 }
 
+/// A golden's typed fact as the matcher's [`Expected`]: money in its
+/// currency, a duration in its unit, a count of its noun (`units` counts any
+/// bare number), a percentage.
+impl TryFrom<&crate::contract::golden::Fact> for Expected {
+    type Error = UnknownName;
+
+    fn try_from(fact: &crate::contract::golden::Fact) -> Result<Self, Self::Error> {
+        use crate::contract::golden::FactKind as Kind;
+        let amount = fact.value;
+        Ok(match fact.kind {
+            Kind::Money => Self::Money {
+                amount,
+                currency: fact.unit.clone(),
+            },
+            Kind::Duration => Self::Duration {
+                amount,
+                unit: fact.unit.parse()?,
+            },
+            Kind::Count if fact.unit == "units" => Self::Count {
+                amount,
+                noun: String::new(),
+            },
+            Kind::Count => Self::Count {
+                amount,
+                noun: fact.unit.clone(),
+            },
+            Kind::Percent => Self::Percent { amount },
+        })
+    }
+}
+
 /// Where a fact is said in a reply: a byte span of it, and its words.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Found {
@@ -1072,6 +1103,30 @@ fn ascii_words(lower: &str) -> Vec<(usize, usize)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_goldens_facts_become_what_the_matcher_finds() {
+        use crate::contract::golden::{Fact, FactKind as Kind};
+        let of = |kind, value, unit: &str| {
+            Expected::try_from(&Fact {
+                kind,
+                value,
+                unit: unit.into(),
+                about: "policy_limit".into(),
+            })
+        };
+        let limit = of(Kind::Duration, 30.0, "days").unwrap();
+        assert!(find(&limit, "Returns are accepted within a month, 30 days.").is_ok());
+        let units = of(Kind::Count, 6.0, "units").unwrap();
+        assert!(find(&units, "The cart takes at most 6 of any one item.").is_ok());
+        let miles = of(Kind::Count, 40.0, "miles").unwrap();
+        assert!(find(&miles, "We deliver within 40 miles.").is_ok());
+        assert!(find(&miles, "We deliver within 40 minutes.").is_err());
+        let price = of(Kind::Money, 1500.0, "USD").unwrap();
+        assert!(find(&price, "That comes to $1,500 each.").is_ok());
+        let bad = of(Kind::Duration, 3.0, "fortnights").unwrap_err();
+        assert_eq!(bad.value, "fortnights");
+    }
 
     /// A fact as a golden states it: `money 1500 USD`, `duration 3 weeks`,
     /// `count 5000 points`, `count 3` (no noun), `percent 15`,

@@ -452,7 +452,13 @@ fn validate_can_check_a_pair_of_documents_and_names_the_rule() {
             .as_bool()
             .unwrap()
     );
-    golden["entries"][9]["expected_action"]["item_ids"] = serde_json::json!(["no-such-item"]);
+    let last = golden["entries"][9]["graded_turns"]
+        .as_array()
+        .unwrap()
+        .len()
+        - 1;
+    golden["entries"][9]["graded_turns"][last]["expected_call"]["name"] =
+        serde_json::json!("refund");
     let problems = check_documents(&dataset, &golden);
     assert!(
         problems
@@ -463,7 +469,7 @@ fn validate_can_check_a_pair_of_documents_and_names_the_rule() {
     assert!(
         problems
             .iter()
-            .any(|(at, m)| at == "/entries/9" && m.starts_with("[cited-items]")),
+            .any(|(at, m)| at == "/entries/9" && m.starts_with("[call-schema] turn")),
         "{problems:?}"
     );
 }

@@ -58,16 +58,16 @@ fn schemas_2_and_3_accept_mixed_and_lists_of_difficulties_but_schema_1_does_not(
     );
     let mut value = serde_json::to_value(&dataset).unwrap();
     assert_eq!(value["metadata"]["difficulty"], "mixed");
-    assert!(schemas.check(Kind::Dataset, 3, &value).is_empty());
+    assert!(schemas.check(Kind::Dataset, 4, &value).is_empty());
     value["metadata"]["difficulty"] = json!(["easy", "medium", "hard"]);
-    assert!(schemas.check(Kind::Dataset, 3, &value).is_empty());
+    assert!(schemas.check(Kind::Dataset, 4, &value).is_empty());
     value["metadata"]["difficulty"] = json!(["easy", "extreme"]);
-    assert!(!schemas.check(Kind::Dataset, 3, &value).is_empty());
+    assert!(!schemas.check(Kind::Dataset, 4, &value).is_empty());
     dataset.conversations.truncate(1);
 }
 
 #[test]
-fn a_schema_3_golden_entry_needs_policy_flags_and_an_expected_action() {
+fn a_schema_4_golden_entry_needs_policy_flags_and_graded_turns() {
     let schemas = Schemas::load();
     let selection = Selection::new([Domain::CartManagement], []);
     let (dataset, golden) = assemble(
@@ -77,20 +77,20 @@ fn a_schema_3_golden_entry_needs_policy_flags_and_an_expected_action() {
         INITIAL_VERSION,
     );
     let mut value = serde_json::to_value(&golden).unwrap();
-    assert!(schemas.check(Kind::Golden, 3, &value).is_empty());
-    for field in ["policy_flags", "expected_action"] {
+    assert!(schemas.check(Kind::Golden, 4, &value).is_empty());
+    for field in ["policy_flags", "graded_turns"] {
         let mut broken = value.clone();
         broken["entries"][3].as_object_mut().unwrap().remove(field);
-        let problems = schemas.check(Kind::Golden, 3, &broken);
+        let problems = schemas.check(Kind::Golden, 4, &broken);
         assert_eq!(problems.len(), 1, "{problems:?}");
         assert_eq!(problems[0].0, "/entries/3");
         assert!(problems[0].1.contains(field), "{problems:?}");
     }
-    value["entries"][3]["expected_action"]["decision"] = json!("refund");
-    assert!(!schemas.check(Kind::Golden, 3, &value).is_empty());
-    // A schema-3 conversation carries both worlds, and the metadata the tools.
+    value["entries"][3]["graded_turns"][0]["compare"]["item_id"] = json!("roughly");
+    assert!(!schemas.check(Kind::Golden, 4, &value).is_empty());
+    // A schema-4 conversation carries both worlds, and the metadata the tools.
     let mut value = serde_json::to_value(&dataset).unwrap();
-    assert!(schemas.check(Kind::Dataset, 3, &value).is_empty());
+    assert!(schemas.check(Kind::Dataset, 4, &value).is_empty());
     assert_eq!(value["metadata"]["tools"].as_array().unwrap().len(), 6);
     for field in ["environment", "system_prompt", "user_facts"] {
         let mut broken = value.clone();
@@ -99,7 +99,7 @@ fn a_schema_3_golden_entry_needs_policy_flags_and_an_expected_action() {
             .unwrap()
             .remove(field);
         assert!(
-            !schemas.check(Kind::Dataset, 3, &broken).is_empty(),
+            !schemas.check(Kind::Dataset, 4, &broken).is_empty(),
             "{field}"
         );
     }
@@ -208,13 +208,15 @@ fn show_reads_like_a_conversation_with_the_concrete_values() {
     for needle in [
         "System prompt",
         "A single card payment may not exceed $3,000.00",
-        "pay-21 · Skyward Air 2S camera drone (Skyward) · $337.00 · 8 in stock",
-        "OFFER-586",
-        "I can't go past $195.00",
+        "Skyward Air 2S camera drone (Skyward) · $337.00",
+        "OFFER-846",
+        "I have $195.00 to spend",
         "$2,586.00",
         "User facts (for graders): item pay-21, quantity 1, budget 195.00, brand Skyward",
-        "Expected action: fulfill_with_disclosure(item_ids [pay-21], quantity 1, unit_price 192.09, offer_id OFFER-586",
-        "must mention: [$192.09, $3,000.00]",
+        "turn 5: fulfill_with_disclosure(item_id=\"pay-21\", quantity=1, unit_price=188.72, offer_id=\"OFFER-846\"",
+        "must communicate: money 188.72 USD (unit_price)",
+        "must communicate: money 3000 USD (policy_limit)",
+        "only on orders of 4 or more units",
         "Final outcome: fulfill_with_disclosure",
         "must_disclose policy_limit",
     ] {
@@ -318,7 +320,8 @@ fn a_schema_2_document_still_validates_under_schema_2() {
         &deal(42),
         INITIAL_VERSION,
     );
-    // Schema 3 less what it added is exactly a schema-2 document.
+    // Schemas 3 and 4 less what they added (the graded turns told as
+    // schema 2's expected turns) are exactly a schema-2 document.
     let mut dataset = serde_json::to_value(&dataset).unwrap();
     dataset["schema_version"] = json!(2);
     dataset["metadata"].as_object_mut().unwrap().remove("tools");
@@ -334,6 +337,14 @@ fn a_schema_2_document_still_validates_under_schema_2() {
         let e = e.as_object_mut().unwrap();
         e.remove("expected_action");
         e.remove("trap");
+        let graded = e.remove("graded_turns").unwrap();
+        let expected: Vec<serde_json::Value> = graded
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|g| json!({"turn": g["turn"], "expect": "resolve", "detail": "as graded"}))
+            .collect();
+        e.insert("expected_turns".into(), json!(expected));
     }
     // Their content hashes follow what is left.
     for (document, key) in [(&mut dataset, "conversations"), (&mut golden, "entries")] {

@@ -1,4 +1,4 @@
-//! The conversation generator over every kept scenario: schema 3, outcomes
+//! The conversation generator over every kept scenario: schema 4, outcomes
 //! per spec section 5, the shape of each behavior, concrete values in the
 //! text, determinism. The content rules of `scenario-content.md` (facts,
 //! coherence, variety) are in `content.rs`.
@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use coverage::assemble::{INITIAL_VERSION, assemble};
 use coverage::contract::dataset::{Conversation, CorrectedField, Role};
-use coverage::contract::golden::{Constraint, Expectation, GoldenEntry};
+use coverage::contract::golden::{Constraint, GoldenEntry};
 use coverage::figures::{money, quantity};
 use coverage::generate::{Generated, generate, pair_dataset_id};
 use coverage::taxonomy::{FIXTURES, TAXONOMY};
@@ -64,12 +64,12 @@ fn all_text(g: &Generated) -> Vec<String> {
         .collect();
     text.push(g.golden.final_outcome.rationale.clone());
     text.push(g.conversation.system_prompt.clone().unwrap());
-    text.extend(g.golden.expected_turns.iter().map(|e| e.detail.clone()));
+    text.extend(g.golden.graded_turns.iter().flat_map(|g| g.rubric.clone()));
     text
 }
 
 #[test]
-fn every_kept_scenario_validates_under_schema_3_as_one_global_dataset() {
+fn every_kept_scenario_validates_under_schema_4_as_one_global_dataset() {
     let (dataset, golden) = assemble("commerce.global", kept(), &deal(42), INITIAL_VERSION);
     assert_eq!(dataset.conversations.len(), 5376);
     assert_eq!(golden.entries.len(), 5376);
@@ -78,8 +78,8 @@ fn every_kept_scenario_validates_under_schema_3_as_one_global_dataset() {
     let golden = serde_json::to_value(&golden).unwrap();
     assert_eq!(dataset["metadata"]["difficulty"], "mixed");
     let problems = [
-        schemas.check(Kind::Dataset, 3, &dataset),
-        schemas.check(Kind::Golden, 3, &golden),
+        schemas.check(Kind::Dataset, 4, &dataset),
+        schemas.check(Kind::Golden, 4, &golden),
     ]
     .concat();
     assert!(
@@ -131,8 +131,12 @@ fn every_final_outcome_follows_spec_section_5() {
             g.golden.final_outcome.decision == Decision::Escalate
         );
         assert_eq!(flags.must_refuse, s.behavior == Behavior::AdversarialTrap);
-        let action = g.golden.expected_action.as_ref().unwrap();
-        assert_eq!(action.decision, g.golden.final_outcome.decision, "{s}");
+        let last = g.golden.graded_turns.last().unwrap();
+        assert_eq!(
+            last.expected_call.name,
+            g.golden.final_outcome.decision.id(),
+            "{s}"
+        );
     }
 }
 
@@ -153,12 +157,16 @@ fn each_behavior_has_its_shape() {
     let mut traps: BTreeSet<String> = BTreeSet::new();
     for (s, g) in generated(42) {
         let c = &g.conversation;
-        let expected = &g.golden.expected_turns;
-        let last = expected.last().unwrap();
+        let graded = &g.golden.graded_turns;
+        let last = graded.last().unwrap();
         assert_eq!(
             last.turn,
             c.turns.len(),
-            "{s}: the last expectation grades the reply under test"
+            "{s}: the last graded turn is the reply under test"
+        );
+        assert_eq!(
+            last.expected_call.name,
+            g.golden.final_outcome.decision.id()
         );
         assert_eq!(c.turns.last().unwrap().role, Role::User, "{s}");
         match s.behavior {
@@ -172,9 +180,11 @@ fn each_behavior_has_its_shape() {
                 assert!(numbered >= 3, "{s}: {numbered} explicit constraints");
             }
             Behavior::Ambiguous => {
+                assert_eq!(graded.len(), 2, "{s}: the question and the decision");
+                assert_eq!(graded[0].turn, 1, "{s}");
                 assert_eq!(
-                    expected[0].expect,
-                    Expectation::AskClarifyingQuestion,
+                    graded[0].expected_call.name,
+                    coverage::generate::ASK_CLARIFYING_QUESTION,
                     "{s}"
                 );
                 assert!(g.golden.constraints.contains(&Constraint::MustClarify));
@@ -186,12 +196,8 @@ fn each_behavior_has_its_shape() {
             }
             Behavior::MultiTurn => assert!(user_turns(c).len() >= 3, "{s}"),
             Behavior::UserCorrections => {
-                assert!(
-                    expected
-                        .iter()
-                        .any(|e| e.expect == Expectation::AcknowledgeCorrection),
-                    "{s}"
-                );
+                assert!(c.user_facts.as_ref().unwrap().corrected.is_some(), "{s}");
+                assert_eq!(graded.len(), 1, "{s}: the reply after the correction");
                 assert!(user_turns(c).len() >= 2);
             }
             Behavior::AdversarialTrap => {
@@ -201,7 +207,10 @@ fn each_behavior_has_its_shape() {
                     .trap
                     .clone()
                     .expect("an adversarial conversation has a trap");
-                assert_eq!(last.expect, Expectation::RefuseTrap);
+                assert!(
+                    last.rubric.iter().any(|r| r.starts_with("Does not grant")),
+                    "{s}"
+                );
                 let refusals = g
                     .golden
                     .constraints
@@ -239,7 +248,8 @@ fn corrections_end_on_the_corrected_value() {
         let (from, to) = match corrected.field {
             CorrectedField::Budget => (
                 money(
-                    (corrected.from.as_f64().unwrap() * 100.0).round() as u64,
+                    (corrected.from.as_str().unwrap().parse::<f64>().unwrap() * 100.0).round()
+                        as u64,
                     "USD",
                 ),
                 max_price(&g.golden),
@@ -247,7 +257,11 @@ fn corrections_end_on_the_corrected_value() {
             CorrectedField::PolicyValue => {
                 let unit = &environment.policy.unit;
                 (
-                    quantity(corrected.from.as_f64().unwrap(), unit, "USD"),
+                    quantity(
+                        corrected.from.as_str().unwrap().parse::<f64>().unwrap(),
+                        unit,
+                        "USD",
+                    ),
                     quantity(facts.policy_value, unit, "USD"),
                 )
             }

@@ -185,11 +185,11 @@ fn each_version_mistake_is_named_with_its_line_and_the_bump_to_make() {
     let changelog = std::fs::read_to_string(root().join("taxonomy/commerce/CHANGELOG.md")).unwrap();
     let rationale = original.replacen("carry the least risk", "carry the lowest risk", 1);
     let bumped =
-        |yaml: &str, to: &str| yaml.replacen("version: 1.0.0", &format!("version: {to}"), 1);
+        |yaml: &str, to: &str| yaml.replacen("version: 1.0.1", &format!("version: {to}"), 1);
     let logged = |version: &str| {
         changelog.replacen(
-            "\n## 1.0.0",
-            &format!("\n## {version}\n\nReworded a rationale.\n\n## 1.0.0"),
+            "\n## 1.0.1",
+            &format!("\n## {version}\n\nReworded a rationale.\n\n## 1.0.1"),
             1,
         )
     };
@@ -204,10 +204,10 @@ fn each_version_mistake_is_named_with_its_line_and_the_bump_to_make() {
             rationale.clone(),
             changelog.clone(),
             vec![
-                "taxonomy/commerce/v1.yaml:9:10: version: the content changed but the version is still 1.0.0".into(),
+                "taxonomy/commerce/v1.yaml:9:10: version: the content changed but the version is still 1.0.1".into(),
                 "this needs a patch bump: rule 'low-risk-cap' changed its rationale".into(),
-                "set `version: 1.0.1` (or higher), add a '## 1.0.1' entry to taxonomy/commerce/CHANGELOG.md, then run `cargo run -- taxonomy lock`".into(),
-                format!("{TAXONOMY}:{rule_line}:5: rule 'low-risk-cap': changed its rationale since 1.0.0 (needs a patch bump)"),
+                "set `version: 1.0.2` (or higher), add a '## 1.0.2' entry to taxonomy/commerce/CHANGELOG.md, then run `cargo run -- taxonomy lock`".into(),
+                format!("{TAXONOMY}:{rule_line}:5: rule 'low-risk-cap': changed its rationale since 1.0.1 (needs a patch bump)"),
             ],
         ),
         (
@@ -221,18 +221,18 @@ fn each_version_mistake_is_named_with_its_line_and_the_bump_to_make() {
         ),
         (
             "a cap's max changed with a patch bump",
-            bumped(&original.replacen("max: 12", "max: 15", 1), "1.0.1"),
-            logged("1.0.1"),
+            bumped(&original.replacen("max: 12", "max: 15", 1), "1.0.2"),
+            logged("1.0.2"),
             vec![
-                "version: 1.0.0 -> 1.0.1 is a patch bump but the changes need a minor bump: rule 'low-risk-cap' changed its effect".into(),
+                "version: 1.0.1 -> 1.0.2 is a patch bump but the changes need a minor bump: rule 'low-risk-cap' changed its effect".into(),
             ],
         ),
         (
             "a bump without a changelog entry",
-            bumped(&rationale, "1.0.1"),
+            bumped(&rationale, "1.0.2"),
             changelog.clone(),
             vec![
-                "taxonomy/commerce/v1.yaml:9:10: version: 1.0.1 has no entry in taxonomy/commerce/CHANGELOG.md".into(),
+                "taxonomy/commerce/v1.yaml:9:10: version: 1.0.2 has no entry in taxonomy/commerce/CHANGELOG.md".into(),
             ],
         ),
     ];
@@ -253,16 +253,16 @@ fn each_version_mistake_is_named_with_its_line_and_the_bump_to_make() {
 
     // The loop CONTRIBUTING.md describes: bump and log (a warning until
     // locked), then lock: nothing left to say.
-    let (yaml, log) = (bumped(&rationale, "1.0.1"), logged("1.0.1"));
+    let (yaml, log) = (bumped(&rationale, "1.0.2"), logged("1.0.2"));
     let (diagnostics, lock) = governance_of(&yaml, &log, None);
     assert!(diagnostics.iter().all(|d| d.severity == Severity::Warning));
     assert_eq!(
         crate::support::lines(&diagnostics),
-        "taxonomy/commerce/v1.yaml:9:10: version: taxonomy/commerce/v1.lock still records 1.0.0; \
-         run `cargo run -- taxonomy lock` to record 1.0.1 (CI fails on a stale lock)\n"
+        "taxonomy/commerce/v1.yaml:9:10: version: taxonomy/commerce/v1.lock still records 1.0.1; \
+         run `cargo run -- taxonomy lock` to record 1.0.2 (CI fails on a stale lock)\n"
     );
     let lock = lock.expect("a sound taxonomy has a lock to record");
-    assert!(lock.contains("\nversion 1.0.1\n"), "{lock}");
+    assert!(lock.contains("\nversion 1.0.2\n"), "{lock}");
     let (diagnostics, _) = governance_of(&yaml, &log, Some(&lock));
     assert_eq!(diagnostics, Vec::new());
 }

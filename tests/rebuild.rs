@@ -189,19 +189,19 @@ fn breaking_the_taxonomy_fails_cargo_build_and_the_documented_loop_mends_it() {
     let changelog = std::fs::read_to_string(work.join(CHANGELOG)).unwrap();
     let reworded = original
         .replacen("carry the least risk", "carry the lowest risk", 1)
-        .replacen("version: 1.0.0", "version: 1.0.1", 1);
+        .replacen("version: 1.0.1", "version: 1.0.2", 1);
     std::fs::write(&yaml_path, reworded).unwrap();
     std::fs::write(
         work.join(CHANGELOG),
         changelog.replacen(
-            "\n## 1.0.0",
-            "\n## 1.0.1\n\nReworded a rationale.\n\n## 1.0.0",
+            "\n## 1.0.1",
+            "\n## 1.0.2\n\nReworded a rationale.\n\n## 1.0.1",
             1,
         ),
     )
     .unwrap();
     let stderr = assert_builds(&work, "a bump with a changelog entry");
-    let stale = "taxonomy/commerce/v1.lock still records 1.0.0; run `cargo run -- taxonomy lock` to record 1.0.1";
+    let stale = "taxonomy/commerce/v1.lock still records 1.0.1; run `cargo run -- taxonomy lock` to record 1.0.2";
     assert!(stderr.contains(stale), "expected {stale:?} in:\n{stderr}");
 
     let (_, profile) = test_build_dirs();
@@ -219,7 +219,7 @@ fn breaking_the_taxonomy_fails_cargo_build_and_the_documented_loop_mends_it() {
     );
     assert_eq!(stdout, "wrote taxonomy/commerce/v1.lock\n");
     let recorded = std::fs::read_to_string(work.join("taxonomy/commerce/v1.lock")).unwrap();
-    assert!(recorded.contains("\nversion 1.0.1\n"), "{recorded}");
+    assert!(recorded.contains("\nversion 1.0.2\n"), "{recorded}");
     let stderr = assert_builds(&work, "the refreshed lock");
     assert!(!stderr.contains("warning: coverage@"), "{stderr}");
 }

@@ -238,16 +238,16 @@ fn a_graded_turn_sends_tools_system_prompt_and_the_turns_before_it() {
     let tokens = Counter::new(encoding, &tools).conversation(conversation, golden);
     let message = |text: &str| encoding.count(text) + cost::MESSAGE_OVERHEAD;
     let mut expected = ConversationTokens::default();
-    for graded in &golden.expected_turns {
+    for turn in golden.graded_turn_indices() {
         expected.graded_turns += 1;
         expected.input_tokens += encoding.count(&tools)
             + message(conversation.system_prompt.as_deref().unwrap())
-            + conversation.turns[..graded.turn]
+            + conversation.turns[..turn]
                 .iter()
                 .map(|t| message(&t.content))
                 .sum::<u64>()
             + cost::REPLY_PRIMING;
-        match conversation.turns.get(graded.turn) {
+        match conversation.turns.get(turn) {
             Some(reply) => expected.reference_output_tokens += encoding.count(&reply.content),
             None => expected.unreferenced_turns += 1,
         }

@@ -10,8 +10,8 @@
 //! only the system prompt's rendering; the generator never imports it.
 
 mod recompute;
-mod solve;
 mod rules;
+mod solve;
 
 use std::collections::BTreeMap;
 use std::fmt;

@@ -280,7 +280,10 @@ fn expected_call_follows_from_the_prompt(s: &Subject, item: &CatalogItem) -> Vec
     let call = &s.last.expected_call;
     let mut found = Vec::new();
     if s.last.compare != compare {
-        found.push(format!("compare {:?}; expected {compare:?}", s.last.compare));
+        found.push(format!(
+            "compare {:?}; expected {compare:?}",
+            s.last.compare
+        ));
     }
     for (name, want) in &arguments {
         let got = call.arguments.get(name).unwrap_or(&Value::Null);
@@ -486,7 +489,11 @@ fn ambiguous(s: &Subject, item: &CatalogItem) -> Vec<String> {
         found.push("the first graded turn is the clarifying question at turn 1".into());
     } else if let Some(first) = first {
         let missing = json!(solve::missing_facts(s.conversation));
-        let got = first.expected_call.arguments.get("missing").unwrap_or(&Value::Null);
+        let got = first
+            .expected_call
+            .arguments
+            .get("missing")
+            .unwrap_or(&Value::Null);
         if !agrees(Compare::Set, got, &missing) {
             found.push(format!("missing is {got}; the prompt needs {missing}"));
         }
@@ -524,8 +531,7 @@ fn correction(s: &Subject, _: &CatalogItem) -> Vec<String> {
             if !corrected.from.is_string() || corrected.to != to {
                 found.push(format!(
                     "corrected {} → {} must be strings, to being the user_facts value {to}",
-                    corrected.from,
-                    corrected.to
+                    corrected.from, corrected.to
                 ));
             }
             if let Some(first) = uncorrected(facts)
@@ -608,7 +614,12 @@ fn graded_turns(s: &Subject, _: &CatalogItem) -> Vec<String> {
             turns.len()
         ));
     }
-    if !s.entry.graded_turns.windows(2).all(|w| w[0].turn < w[1].turn) {
+    if !s
+        .entry
+        .graded_turns
+        .windows(2)
+        .all(|w| w[0].turn < w[1].turn)
+    {
         found.push("graded turns are not in turn order".into());
     }
     found

@@ -10,7 +10,9 @@ use std::collections::BTreeMap;
 use coverage_core::ValueIs;
 use serde_json::{Map, Value, json};
 
-use crate::contract::dataset::{CatalogItem, Conversation, Environment, Offer, OfferReason, UserFacts};
+use crate::contract::dataset::{
+    CatalogItem, Conversation, Environment, Offer, OfferReason, UserFacts,
+};
 use crate::contract::golden::{Compare, ExpectedCall, Fact, FactKind};
 use crate::taxonomy::{Availability, BrandBias, Decision, FIXTURES, PolicyBoundary};
 
@@ -40,7 +42,11 @@ pub(super) fn offer_reason(
         OfferReason::NotYetValid
     } else if today > until.as_str() {
         OfferReason::Expired
-    } else if offer.condition.as_ref().is_some_and(|c| quantity < c.min_quantity) {
+    } else if offer
+        .condition
+        .as_ref()
+        .is_some_and(|c| quantity < c.min_quantity)
+    {
         OfferReason::ConditionNotMet
     } else {
         OfferReason::Applies
@@ -49,7 +55,11 @@ pub(super) fn offer_reason(
 
 /// The offer to use on `item`: the largest percent among those that can be
 /// used.
-fn best_offer<'e>(environment: &'e Environment, item: &CatalogItem, quantity: u32) -> Option<&'e Offer> {
+fn best_offer<'e>(
+    environment: &'e Environment,
+    item: &CatalogItem,
+    quantity: u32,
+) -> Option<&'e Offer> {
     environment
         .offers
         .iter()
@@ -179,7 +189,9 @@ pub(super) fn must_communicate(
 /// The facts the prompt says are needed before acting (rule 1), none of
 /// which an ambiguous opening gives.
 pub(super) fn missing_facts(conversation: &Conversation) -> Vec<&'static str> {
-    let value_is = FIXTURES.domains[conversation.domain.index()].policy.value_is;
+    let value_is = FIXTURES.domains[conversation.domain.index()]
+        .policy
+        .value_is;
     let mut missing = vec!["item", "quantity", "budget", "brand"];
     if value_is != ValueIs::Quantity {
         missing.push("policy_value");

@@ -8,9 +8,9 @@ use std::collections::BTreeMap;
 
 use coverage_core::{DomainFixtures, Item, Trap, ValueIs, price_bin, value_range};
 
+use super::calendar::Day;
 use super::deal::Deal;
 use super::rng::Rng;
-use super::calendar::Day;
 use crate::contract::dataset::{
     CatalogItem, CustomerRecord, Environment, Offer, OfferCondition, OfferReason, PolicyFacts,
     UserFacts,
@@ -145,7 +145,15 @@ impl World {
             None => *rng.pick(&candidates),
         };
         let cap = sells.then_some(stock_cap);
-        let policy_value = draw_value(&mut rng, policy.value_is, item, limit, policy.values[bin], bin, cap);
+        let policy_value = draw_value(
+            &mut rng,
+            policy.value_is,
+            item,
+            limit,
+            policy.values[bin],
+            bin,
+            cap,
+        );
         let quantity = match policy.value_is {
             ValueIs::Quantity => policy_value as u32,
             ValueIs::BasketTotal => 1,
@@ -276,7 +284,11 @@ impl World {
                 unit: policy.unit.to_string(),
                 text: policy.text.replace("{policy_limit}", &self.limit_text()),
             },
-            catalog: self.order.iter().map(|i| catalog_item(&self.slice[*i])).collect(),
+            catalog: self
+                .order
+                .iter()
+                .map(|i| catalog_item(&self.slice[*i]))
+                .collect(),
             offers: self.offers.clone(),
             customer: self.customer.clone(),
         }
@@ -468,7 +480,11 @@ fn draw_budget(rng: &mut Rng, item: &Item, bin: PriceSensitivity) -> u64 {
 
 /// The requested item and [`ALTERNATIVES`] others of the same kind, each
 /// in an availability bin drawn uniformly.
-fn catalog_slice(rng: &mut Rng, domain: &'static DomainFixtures, requested: Stocked) -> Vec<Stocked> {
+fn catalog_slice(
+    rng: &mut Rng,
+    domain: &'static DomainFixtures,
+    requested: Stocked,
+) -> Vec<Stocked> {
     let mut same: Vec<&'static Item> = domain
         .items
         .iter()
@@ -477,7 +493,7 @@ fn catalog_slice(rng: &mut Rng, domain: &'static DomainFixtures, requested: Stoc
     rng.shuffle(&mut same);
     let mut slice = vec![requested];
     for item in same.into_iter().take(ALTERNATIVES) {
-        let bin = *rng.pick(&Availability::ALL);
+        let bin = Availability::ALL[rng.below(Availability::ALL.len())];
         slice.push(Stocked::draw(rng, item, bin, 1));
     }
     slice
@@ -494,10 +510,7 @@ impl Stocked {
                 let least = units.max(10);
                 (rng.between(least, least + 190), None)
             }
-            Availability::LowStock => (
-                rng.between(units.min(9), u64::from(LOW_STOCK_MOST)),
-                None,
-            ),
+            Availability::LowStock => (rng.between(units.min(9), u64::from(LOW_STOCK_MOST)), None),
             Availability::Backorder => (0, Some(rng.between(1, 8) as u32)),
             Availability::OutOfStock => (0, None),
         };
@@ -564,7 +577,10 @@ fn offers(
     }
     let labels = &FIXTURES.offers;
     let texts = |lists: &[&'static [std::borrow::Cow<'static, str>]]| -> Vec<&'static str> {
-        lists.iter().flat_map(|list| list.iter().map(|t| t.as_ref())).collect()
+        lists
+            .iter()
+            .flat_map(|list| list.iter().map(|t| t.as_ref()))
+            .collect()
     };
     // Every label on the requested item reads alike: whether an offer
     // applies follows from its dates and condition, never from its words.
@@ -584,7 +600,7 @@ fn offers(
         ]
     };
     let mut drafts = vec![Draft {
-        label: fill(*rng.pick(&on_item), best, item),
+        label: fill(one(rng, &on_item), best, item),
         percent: best,
         item_ids: vec![item.id.to_string()],
         valid: current(rng),
@@ -597,7 +613,7 @@ fn offers(
     if best >= 4 && rng.chance(50) {
         let smaller = rng.between(best / 3, best - 1);
         drafts.push(Draft {
-            label: fill(*rng.pick(&on_item), smaller, item),
+            label: fill(one(rng, &on_item), smaller, item),
             percent: smaller,
             item_ids: vec![item.id.to_string()],
             valid: current(rng),
@@ -621,7 +637,7 @@ fn offers(
             OfferReason::Expired => {
                 let until = order.today.plus(-(rng.between(1, 60) as i64));
                 Draft {
-                    label: fill(*rng.pick(&on_item), larger, item),
+                    label: fill(one(rng, &on_item), larger, item),
                     percent: larger,
                     item_ids: vec![item.id.to_string()],
                     valid: [until.plus(-(rng.between(7, 60) as i64)), until],
@@ -632,7 +648,7 @@ fn offers(
             OfferReason::NotYetValid => {
                 let from = order.today.plus(rng.between(1, 30) as i64);
                 Draft {
-                    label: fill(*rng.pick(&on_item), larger, item),
+                    label: fill(one(rng, &on_item), larger, item),
                     percent: larger,
                     item_ids: vec![item.id.to_string()],
                     valid: [from, from.plus(rng.between(7, 60) as i64)],
@@ -643,7 +659,7 @@ fn offers(
             OfferReason::ConditionNotMet => {
                 let least = order.quantity + rng_between_u32(rng, 1, 3);
                 Draft {
-                    label: fill(*rng.pick(&conditional), larger, item),
+                    label: fill(one(rng, &conditional), larger, item),
                     percent: larger,
                     item_ids: vec![item.id.to_string()],
                     valid: current(rng),
@@ -655,7 +671,7 @@ fn offers(
                 let other = slice[1 + rng.below(slice.len() - 1)].item;
                 let off = rng.between(10, 40);
                 Draft {
-                    label: fill(*rng.pick(&other_item), off, other),
+                    label: fill(one(rng, &other_item), off, other),
                     percent: off,
                     item_ids: vec![other.id.to_string()],
                     valid: current(rng),
@@ -686,6 +702,11 @@ fn offers(
         })
         .collect();
     (offers, applying, price(best))
+}
+
+/// One of `texts`, uniformly.
+fn one(rng: &mut Rng, texts: &[&'static str]) -> &'static str {
+    texts[rng.below(texts.len())]
 }
 
 fn rng_between_u32(rng: &mut Rng, min: u32, max: u32) -> u32 {

@@ -121,7 +121,10 @@ fn decide(world: &World, turn: usize, rationale: &str) -> GradedTurn {
     }
 }
 
-type Call = (Map<String, Value>, std::collections::BTreeMap<String, Compare>);
+type Call = (
+    Map<String, Value>,
+    std::collections::BTreeMap<String, Compare>,
+);
 
 /// The decision's call: its arguments and how each is compared.
 fn decision_call(world: &World, rationale: &str) -> Call {
@@ -140,7 +143,11 @@ fn decision_call(world: &World, rationale: &str) -> Call {
                 json!(cents_to_amount(world.unit_price_cents)),
                 Compare::Money,
             );
-            put("offer_id", json!(world.offers[world.applying].id), Compare::Exact);
+            put(
+                "offer_id",
+                json!(world.offers[world.applying].id),
+                Compare::Exact,
+            );
             if world.decision == Decision::FulfillWithDisclosure {
                 put("disclosure", json!(disclosure(world)), Compare::Ignore);
             }
@@ -274,7 +281,8 @@ fn rubric(world: &World) -> Vec<String> {
             world.demand_text(plan.demands)
         ));
     }
-    if world.scenario.brand_bias == BrandBias::Hard && world.decision == Decision::OfferAlternative {
+    if world.scenario.brand_bias == BrandBias::Hard && world.decision == Decision::OfferAlternative
+    {
         rubric.push(format!(
             "Proposes nothing of another brand than {}.",
             world.facts.item.brand

@@ -73,7 +73,13 @@ fn decision_function(decision: Decision) -> (&'static str, Value) {
                 "Propose the order after disclosing a restock delay or a policy limit the request comes close to, and ask the customer to confirm. This is a proposal: nothing is placed until the customer agrees.",
                 object(
                     properties,
-                    &["item_id", "quantity", "unit_price", "offer_id", "disclosure"],
+                    &[
+                        "item_id",
+                        "quantity",
+                        "unit_price",
+                        "offer_id",
+                        "disclosure",
+                    ],
                 ),
             )
         }
