@@ -360,7 +360,7 @@ fn bad_strength_budget_or_keep_from_is_refused_and_nothing_is_written() {
     let cases: [(Vec<String>, &str); 5] = [
         (
             vec!["--strength".into(), "4".into()],
-            "invalid value '4' for '--strength <T>': expected 2 (pairs) or 3 (triples)",
+            "error: invalid strength '4': expected 2 (pairs) or 3 (triples)",
         ),
         (
             vec![
@@ -369,7 +369,7 @@ fn bad_strength_budget_or_keep_from_is_refused_and_nothing_is_written() {
                 "--budget".into(),
                 "0".into(),
             ],
-            "invalid value '0' for '--budget <N>': expected a whole number of scenarios, 1 or more",
+            "error: invalid budget '0': expected a whole number of scenarios, 1 or more",
         ),
         (
             vec![
@@ -408,6 +408,8 @@ fn bad_strength_budget_or_keep_from_is_refused_and_nothing_is_written() {
             }
             let output = run.output().unwrap();
             assert_refused(&output, needle);
+            let lines = output.stderr.iter().filter(|&&b| b == b'\n').count();
+            assert_eq!(lines, 1, "{command} {args:?}: not one line");
             assert!(
                 output.stdout.is_empty(),
                 "{command} {args:?} printed output"

@@ -17,25 +17,17 @@ const LISTED: usize = 8;
 pub(crate) struct SubsetArgs {
     /// Only a covering subset of the kept scenarios: every combination of
     /// T factor values (2: pairs, 3: triples) the kept set holds.
-    #[arg(long, value_name = "T", value_parser = parse_strength)]
-    strength: Option<Strength>,
+    // Checked in `spec`, not by clap: a bad value is then one line naming
+    // it and what is valid, like every other usage error of ours.
+    #[arg(long, value_name = "T")]
+    strength: Option<String>,
     /// At most N scenarios, chosen to cover the most combinations.
-    #[arg(long, value_name = "N", requires = "strength", value_parser = parse_budget)]
-    budget: Option<NonZeroUsize>,
+    #[arg(long, value_name = "N", requires = "strength")]
+    budget: Option<String>,
     /// Keep the scenarios of an earlier subset first (a manifest with a
     /// subset section, or a file of scenario ids, one per line).
     #[arg(long, value_name = "FILE", requires = "strength")]
     keep_from: Option<PathBuf>,
-}
-
-fn parse_strength(text: &str) -> Result<Strength, String> {
-    text.parse()
-        .map_err(|_| "expected 2 (pairs) or 3 (triples)".to_owned())
-}
-
-fn parse_budget(text: &str) -> Result<NonZeroUsize, String> {
-    subset::parse_budget(text)
-        .map_err(|_| "expected a whole number of scenarios, 1 or more".to_owned())
 }
 
 impl SubsetArgs {
@@ -45,13 +37,20 @@ impl SubsetArgs {
         let Some(strength) = self.strength else {
             return Ok(None);
         };
+        let usage = |e: subset::SubsetError| UsageError(e.to_string());
+        let strength: Strength = strength.parse().map_err(usage)?;
+        let budget: Option<NonZeroUsize> = self
+            .budget
+            .map(|text| subset::parse_budget(&text))
+            .transpose()
+            .map_err(usage)?;
         let keep_from = match self.keep_from {
-            Some(path) => Some(Previous::read(&path).map_err(|e| UsageError(e.to_string()))?),
+            Some(path) => Some(Previous::read(&path).map_err(usage)?),
             None => None,
         };
         Ok(Some(SubsetSpec {
             strength,
-            budget: self.budget,
+            budget,
             keep_from,
         }))
     }
