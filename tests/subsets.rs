@@ -324,6 +324,10 @@ fn generate_writes_only_the_subset_the_same_bytes_every_time() {
         assert_success(&output);
         let text = String::from_utf8_lossy(&output.stdout);
         assert!(text.contains("Covering subset of strength 2"), "{text}");
+        assert!(
+            text.contains(" of the 5376 kept scenarios written."),
+            "{text}"
+        );
     }
     let (a, b) = (tree(dirs[0].path()), tree(dirs[1].path()));
     assert_eq!(a, b);

@@ -354,13 +354,21 @@ fn print_report(out: &mut dyn Write, report: &RunReport, json: bool) -> anyhow::
         rules.add_row(vec![Cell::new(&exclusion.rule), right(exclusion.removed)]);
     }
     writeln!(out, "{rules}")?;
-    if let Some(subset) = &report.manifest.subset {
-        write!(out, "{}", super::subset::summary(subset, report.kept))?;
-    }
+    // A subset run writes fewer scenarios than are kept: say how many.
+    let written = match &report.manifest.subset {
+        Some(subset) => {
+            write!(out, "{}", super::subset::summary(subset, report.kept))?;
+            format!(
+                "{} of the {} kept scenarios written",
+                subset.size, report.kept
+            )
+        }
+        None => format!("{} scenarios kept", report.kept),
+    };
     writeln!(
         out,
-        "{} scenarios kept. Check the files with: coverage validate {}",
-        report.kept, report.out
+        "{written}. Check the files with: coverage validate {}",
+        report.out
     )?;
     Ok(())
 }
