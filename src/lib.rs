@@ -9,6 +9,7 @@
 //! against the content spec; [`contract`] holds the JSON contracts other
 //! programs read; [`job`] writes them to disk as cancellable jobs with
 //! typed events, and [`validate`] checks documents against them.
+//! [`subset`] picks covering subsets of the kept scenarios.
 //! [`matcher`] finds a typed fact (money, a duration, a count, a percentage,
 //! a date) in a reply, whatever natural words it is written in.
 
@@ -25,6 +26,7 @@ pub mod matcher;
 pub mod reference;
 pub mod report;
 pub mod server;
+pub mod subset;
 pub mod taxonomy;
 mod tree;
 pub mod ui;

@@ -40,6 +40,7 @@ fn small(seed: u64) -> GenerateSpec {
         format: coverage::job::Format::Json,
         shard: None,
         variants: 1,
+        subset: None,
     }
 }
 

@@ -27,6 +27,7 @@ fn spec(out: &Path, variants: u32, batch_size: usize) -> JobSpec {
             format: Format::Jsonl,
             shard: None,
             variants,
+            subset: None,
         }),
         policy: WritePolicy::Refuse,
         dry_run: false,

@@ -30,6 +30,9 @@ mod rebuild;
 mod server;
 // Large runs: variants, batches, guardrails, metrics, flat memory.
 mod scale;
+// Covering subsets: brute-force coverage, sizes, budgets, --keep-from
+// stability, same bytes, bad input.
+mod subsets;
 // Scenario ids: stable across runs, seeds, reorders and appends.
 mod scenario_ids;
 // Shared helpers: paths and taxonomy loading.

@@ -67,6 +67,7 @@
       // JSON numbers take no leading zeros.
       seed: $("seed").value.trim().replace(/^0+(?=\d)/, ""),
       variants: $("variants").value.trim(),
+      strength: $("strength").value,
       format: $("format").value,
       out: $("out").value.trim() || ".",
       overwrite: $("overwrite").checked,
@@ -102,6 +103,7 @@
     q.set("layouts", s.layouts.join(","));
     q.set("seed", s.seed);
     q.set("variants", s.variants);
+    if (s.strength) q.set("strength", s.strength);
     return q;
   }
 
@@ -193,6 +195,7 @@
     setFigure("raw-count", totals.raw);
     setFigure("conversation-count", dry ? dry.conversations : 0);
     setFigure("file-count", dry ? dry.files.length : 0);
+    showSubset(dry && dry.subset);
 
     const kept = new Map((dry ? dry.pairs : []).map((p) => [`${p.domain}/${p.behavior}`, p.kept]));
     const max = Math.max(0, ...kept.values());
@@ -393,6 +396,19 @@
     $("refusal").hidden = !refusal;
   }
 
+  // A covering subset's size, its t-way coverage and what one run costs.
+  function showSubset(subset) {
+    const box = document.querySelector('[data-testid="subset-box"]');
+    box.hidden = !subset;
+    if (!subset) return;
+    const c = subset.combinations;
+    const cost = subset.cost ? `; one run on ${subset.cost.model} ≈ $${subset.cost.cost_usd.toFixed(2)}` : "";
+    document.querySelector('[data-testid="subset-figures"]').textContent =
+      `${show(subset.size)} scenarios (lower bound ${show(subset.lower_bound)}) covering ` +
+      `${show(c.covered)} of ${show(c.coverable)} coverable ${subset.strength}-way combinations ` +
+      `(${(subset.coverage * 100).toFixed(2)}%); ${show(c.excluded_by_rule)} excluded by rule${cost}`;
+  }
+
   async function startJob(overwrite) {
     const s = selection();
     const bad = emptyChoice(s) || badNumber(s);
@@ -413,6 +429,7 @@
       out: s.out,
       variants: +s.variants,
       overwrite,
+      ...(s.strength ? { strength: +s.strength } : {}),
       seed: 0,
     };
     // Seeds go up to 2^63 - 1, past what a JS number holds exactly: the
@@ -625,7 +642,7 @@
 
   // What each control changes: counts, the cost, or both.
   const affectsCost = new Set(["domains", "behaviors", "layouts", "seed", "variants", "model"]);
-  const affectsCounts = new Set(["domains", "behaviors", "layouts", "seed", "variants", "format", "out"]);
+  const affectsCounts = new Set(["domains", "behaviors", "layouts", "seed", "variants", "strength", "format", "out"]);
   function onEdit(event) {
     const name = event.target.name;
     if (affectsCounts.has(name)) scheduleCounts();

@@ -40,12 +40,14 @@ pub struct GenerateArgs {
     #[arg(long, default_value = "json", value_parser = format_parser())]
     format: Format,
     #[command(flatten)]
+    subset: super::subset::SubsetArgs,
+    #[command(flatten)]
     write: WriteArgs,
     /// Worker threads; any value gives the same bytes. Default: all cores.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
     concurrency: Option<u16>,
     /// Write only shard K of N (1 ≤ K ≤ N); combine shards with `coverage merge`.
-    #[arg(long, value_name = "K/N")]
+    #[arg(long, value_name = "K/N", conflicts_with = "strength")]
     shard: Option<Shard>,
     /// Conversations per kept scenario, each a distinct draw of items,
     /// values and wording; ids become `<scenario id>#<k>` when N > 1.
@@ -150,9 +152,11 @@ impl GenerateArgs {
             .concurrency
             .map(usize::from)
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
+        let subset = self.subset.spec()?;
         let spec = JobSpec {
             out: self.out,
             work: Work::Generate(GenerateSpec {
+                subset,
                 selection: self.selection.selection(),
                 seed: self.seed,
                 layouts,
@@ -350,10 +354,21 @@ fn print_report(out: &mut dyn Write, report: &RunReport, json: bool) -> anyhow::
         rules.add_row(vec![Cell::new(&exclusion.rule), right(exclusion.removed)]);
     }
     writeln!(out, "{rules}")?;
+    // A subset run writes fewer scenarios than are kept: say how many.
+    let written = match &report.manifest.subset {
+        Some(subset) => {
+            write!(out, "{}", super::subset::summary(subset, report.kept))?;
+            format!(
+                "{} of the {} kept scenarios written",
+                subset.size, report.kept
+            )
+        }
+        None => format!("{} scenarios kept", report.kept),
+    };
     writeln!(
         out,
-        "{} scenarios kept. Check the files with: coverage validate {}",
-        report.kept, report.out
+        "{written}. Check the files with: coverage validate {}",
+        report.out
     )?;
     Ok(())
 }

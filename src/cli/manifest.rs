@@ -6,7 +6,7 @@ use clap::Args;
 use comfy_table::{Cell, CellAlignment, Table, presets};
 
 use coverage::contract::manifest::Manifest;
-use coverage::{Coverage, DEFAULT_SEED};
+use coverage::{Coverage, DEFAULT_SEED, cost, subset};
 
 /// List kept and excluded scenarios, with counts per pair and per rule.
 #[derive(Debug, Args)]
@@ -16,6 +16,8 @@ pub struct ManifestArgs {
     seed: u64,
     #[command(flatten)]
     selection: super::SelectionArgs,
+    #[command(flatten)]
+    subset: super::subset::SubsetArgs,
     /// Print the full manifest as JSON instead of the summary tables.
     #[arg(long)]
     json: bool,
@@ -23,9 +25,15 @@ pub struct ManifestArgs {
 
 impl ManifestArgs {
     pub fn exec(self, out: &mut dyn Write) -> anyhow::Result<()> {
+        let spec = self.subset.spec()?;
         let coverage = Coverage::evaluate(self.seed);
         let selection = self.selection.selection();
-        let manifest = Manifest::build(&coverage, &selection);
+        let subset = spec.map(|spec| {
+            let mut subset = subset::select_in(&coverage, &selection, &spec);
+            subset.cost = Some(cost::subset_cost(&coverage, &selection, &subset));
+            subset
+        });
+        let manifest = Manifest::build(&coverage, &selection).with_subset(subset);
         if self.json {
             // Serialized into one buffer, then one write: many small writes
             // through `dyn Write` cost more than the 3 MB copy.
@@ -60,6 +68,10 @@ pub fn summary(manifest: &Manifest) -> String {
             "'{}' ({}) removes nothing here; a rule that never binds is legal: it guards cells or bins this selection does not have\n",
             rule.id, rule.kind
         );
+    }
+    if let Some(subset) = &manifest.subset {
+        text.push('\n');
+        text += &super::subset::summary(subset, totals.kept);
     }
     text
 }

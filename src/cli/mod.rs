@@ -10,6 +10,7 @@ mod metrics;
 mod report;
 mod serve;
 mod show;
+mod subset;
 mod taxonomy;
 mod validate;
 

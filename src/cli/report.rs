@@ -10,7 +10,7 @@ use clap::Args;
 use coverage::cost::{self, CostSpec};
 use coverage::job::Layout;
 use coverage::report::{self, ReportError};
-use coverage::{Coverage, DEFAULT_SEED};
+use coverage::{Coverage, DEFAULT_SEED, subset};
 
 use super::UsageError;
 
@@ -25,6 +25,8 @@ pub struct ReportArgs {
     seed: u64,
     #[command(flatten)]
     selection: super::SelectionArgs,
+    #[command(flatten)]
+    subset: super::subset::SubsetArgs,
     /// Rates file for the cost table (default: the shipped rates; every
     /// model in the file is priced).
     #[arg(long, value_name = "FILE")]
@@ -40,6 +42,7 @@ pub struct ReportArgs {
 impl ReportArgs {
     pub fn exec(self, out: &mut dyn Write) -> anyhow::Result<()> {
         let rates = super::cost::load_rates(self.rates.as_deref())?;
+        let subset_spec = self.subset.spec()?;
         let coverage = Coverage::evaluate(self.seed);
         let selection = self.selection.selection();
         let spec = CostSpec {
@@ -50,7 +53,12 @@ impl ReportArgs {
             variants: 1,
         };
         let estimate = cost::estimate(&coverage, &selection, &rates, &spec)?;
-        let doc = report::build(&coverage, &selection, Some(estimate));
+        let mut doc = report::build(&coverage, &selection, Some(estimate));
+        doc.subset = subset_spec.map(|spec| {
+            let mut subset = subset::select_in(&coverage, &selection, &spec);
+            subset.cost = Some(cost::subset_cost(&coverage, &selection, &subset));
+            subset
+        });
         let files = report::files(&doc);
         let written = report::write(&self.out, &files, self.overwrite).map_err(|e| match e {
             ReportError::Exists { path } => UsageError(format!(
@@ -74,6 +82,9 @@ impl ReportArgs {
             doc.tway[1].coverage_allowed * 100.0,
             doc.gaps.len()
         )?;
+        if let Some(subset) = &doc.subset {
+            write!(out, "{}", super::subset::summary(subset, doc.totals.kept))?;
+        }
         Ok(())
     }
 }

@@ -6,10 +6,11 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::contract::subset::Subset;
 use crate::coverage::{Coverage, Selection};
 use crate::taxonomy::{self, Behavior, Domain, RULES, Scenario};
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Manifest {
     pub vertical: String,
     pub taxonomy_version: String,
@@ -30,6 +31,10 @@ pub struct Manifest {
     /// (absent: 1); each pair's conversations are its kept × variants.
     #[serde(default = "one", skip_serializing_if = "is_one")]
     pub variants: u32,
+    /// The covering subset of the kept scenarios that the run covers
+    /// (`--strength`); absent when the run is the whole kept set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subset: Option<Subset>,
 }
 
 /// The manifest with its entries left out, as [`Manifest::to_json`] writes
@@ -48,6 +53,8 @@ struct Head<'a> {
     excluded: &'static str,
     #[serde(skip_serializing_if = "is_one")]
     variants: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    subset: Option<&'a Subset>,
 }
 
 /// An array of scenario entries at the manifest's second level, laid out
@@ -262,7 +269,14 @@ impl Manifest {
             scenarios,
             excluded,
             variants: 1,
+            subset: None,
         }
+    }
+
+    /// The same manifest for a run of only `subset`'s scenarios.
+    pub fn with_subset(mut self, subset: Option<Subset>) -> Self {
+        self.subset = subset;
+        self
     }
 
     /// The same manifest for a run of `variants` conversations per scenario.
@@ -296,6 +310,7 @@ impl Manifest {
             scenarios: SCENARIOS,
             excluded: EXCLUDED,
             variants: self.variants,
+            subset: self.subset.as_ref(),
         };
         let head = serde_json::to_string_pretty(&head).expect("manifests serialize");
         let marker = |name: &str| serde_json::to_string(name).expect("strings serialize");

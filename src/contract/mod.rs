@@ -13,6 +13,7 @@ pub mod manifest;
 pub mod report;
 pub mod report_doc;
 pub mod shard;
+pub mod subset;
 
 /// The schema version of every dataset and golden this build writes.
 pub const SCHEMA_VERSION: u32 = 4;

@@ -31,6 +31,10 @@ pub struct ReportDoc {
     /// The token and cost estimate; absent when not asked for.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cost: Option<CostEstimate>,
+    /// A covering subset of the kept scenarios (`--strength`), with its
+    /// t-way coverage over all factors and its cost; absent when not asked for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subset: Option<crate::contract::subset::Subset>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

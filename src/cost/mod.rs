@@ -56,6 +56,16 @@ pub fn scenario_tokens(
     variants: u32,
 ) -> Vec<(Scenario, ConversationTokens)> {
     let scenarios: Vec<Scenario> = coverage.kept(selection).collect();
+    tokens_of(coverage, &scenarios, encoding, variants)
+}
+
+/// The tokens of each of `scenarios`, as [`scenario_tokens`] counts them.
+fn tokens_of(
+    coverage: &Coverage,
+    scenarios: &[Scenario],
+    encoding: Encoding,
+    variants: u32,
+) -> Vec<(Scenario, ConversationTokens)> {
     let deal = Deal::new(coverage);
     let tools = tools_json();
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
@@ -97,6 +107,19 @@ pub fn estimate(
     rates: &Rates,
     spec: &CostSpec,
 ) -> Result<CostEstimate, RatesError> {
+    let kept: Vec<Scenario> = coverage.kept(selection).collect();
+    estimate_of(coverage, selection, &kept, rates, spec)
+}
+
+/// The estimate of `spec` for running only `scenarios` (kept scenarios of
+/// `selection`, e.g. a covering subset), or the first model with no rate.
+pub fn estimate_of(
+    coverage: &Coverage,
+    selection: &Selection,
+    scenarios: &[Scenario],
+    rates: &Rates,
+    spec: &CostSpec,
+) -> Result<CostEstimate, RatesError> {
     let chosen: Vec<(&String, &Rate)> = spec
         .models
         .iter()
@@ -111,7 +134,7 @@ pub fn estimate(
             let (encoding, approximate) = Encoding::for_model(model, rate.tokenizer);
             let tokens = counted
                 .entry(encoding)
-                .or_insert_with(|| scenario_tokens(coverage, selection, encoding, spec.variants));
+                .or_insert_with(|| tokens_of(coverage, scenarios, encoding, spec.variants));
             let mut layouts: Vec<LayoutCost> = Vec::new();
             for file in &files {
                 let mut sum = ConversationTokens::default();
@@ -171,4 +194,33 @@ fn price(figures: &mut CostFigures, rate: &Rate) {
     figures.input_cost = figures.input_tokens as f64 * rate.input_per_million / 1e6;
     figures.output_cost = figures.output_tokens as f64 * rate.output_per_million / 1e6;
     figures.cost = figures.input_cost + figures.output_cost;
+}
+
+/// What running `subset` once against [`DEFAULT_MODEL`] at the shipped
+/// rates costs: one conversation per scenario, one trial.
+pub fn subset_cost(
+    coverage: &Coverage,
+    selection: &Selection,
+    subset: &crate::contract::subset::Subset,
+) -> crate::contract::subset::SubsetCost {
+    let rates = Rates::shipped();
+    let spec = CostSpec {
+        models: vec![DEFAULT_MODEL.to_owned()],
+        trials: 1,
+        output_tokens: None,
+        layouts: vec![Layout::Global],
+        variants: 1,
+    };
+    let scenarios = crate::subset::scenarios_of(subset);
+    let estimate = estimate_of(coverage, selection, &scenarios, &rates, &spec)
+        .expect("the shipped rates price the default model");
+    let total = &estimate.models[0].total;
+    crate::contract::subset::SubsetCost {
+        model: DEFAULT_MODEL.to_owned(),
+        rates_date: estimate.rates_date.clone(),
+        conversations: total.conversations,
+        input_tokens: total.input_tokens,
+        output_tokens: total.output_tokens,
+        cost_usd: total.cost,
+    }
 }

@@ -30,6 +30,12 @@ pub enum JobError {
     /// run, or one of them is damaged.
     #[error("{0}")]
     Shards(#[from] ShardError),
+    /// A covering subset was asked of a shard: a merge would not know the
+    /// subset, so the two do not combine.
+    #[error(
+        "a covering subset (strength {strength}) cannot be sharded: generate the subset on one machine; nothing was written"
+    )]
+    SubsetWithShard { strength: usize },
     /// The plan holds more conversations than the job may write.
     #[error(
         "the run would write {planned} conversations, over the limit of {limit}; nothing was written"

@@ -85,6 +85,10 @@ pub struct GenerateSpec {
     /// Conversations per kept scenario, each a distinct draw (1: the
     /// scenario ids themselves; more: ids `<scenario id>#<k>`).
     pub variants: u32,
+    /// Write only a covering subset of the kept scenarios; the manifest
+    /// keeps listing the whole kept set, with the subset in its `subset`
+    /// section. Not with `shard`.
+    pub subset: Option<crate::subset::SubsetSpec>,
 }
 
 impl GenerateSpec {
@@ -97,6 +101,7 @@ impl GenerateSpec {
             format: Format::Json,
             shard: None,
             variants: 1,
+            subset: None,
         }
     }
 }

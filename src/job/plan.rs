@@ -129,17 +129,24 @@ pub fn conversations(
         * variants as usize
 }
 
-/// The files of `layouts` for `selection`, each with its kept scenarios.
+/// The files of `layouts` for `selection`, each with its kept scenarios
+/// (only those of `subset`, when given).
 pub fn planned_files(
     coverage: &Coverage,
     selection: &Selection,
     layouts: &[Layout],
     variants: u32,
+    subset: Option<&crate::contract::subset::Subset>,
 ) -> Vec<Planned> {
+    let only: Option<std::collections::BTreeSet<Scenario>> =
+        subset.map(|s| crate::subset::scenarios_of(s).into_iter().collect());
     plan(selection, layouts)
         .into_iter()
         .map(|file| {
-            let scenarios = file.scenarios(coverage, selection).collect();
+            let scenarios = file
+                .scenarios(coverage, selection)
+                .filter(|s| only.as_ref().is_none_or(|only| only.contains(s)))
+                .collect();
             Planned {
                 file,
                 scenarios,

@@ -90,16 +90,32 @@ impl JobPlan {
     fn new(spec: &JobSpec) -> Result<Self, JobError> {
         Ok(match &spec.work {
             Work::Generate(generate) => {
+                if let (Some(subset), Some(_)) = (&generate.subset, generate.shard) {
+                    return Err(JobError::SubsetWithShard {
+                        strength: subset.strength.get(),
+                    });
+                }
                 let coverage = Coverage::evaluate(generate.seed);
                 let deal = Arc::new(Deal::new(&coverage));
+                let subset = generate.subset.as_ref().map(|spec| {
+                    let mut subset = crate::subset::select_in(&coverage, &generate.selection, spec);
+                    subset.cost = Some(crate::cost::subset_cost(
+                        &coverage,
+                        &generate.selection,
+                        &subset,
+                    ));
+                    subset
+                });
                 let files = planned_files(
                     &coverage,
                     &generate.selection,
                     &generate.layouts,
                     generate.variants,
+                    subset.as_ref(),
                 );
                 let manifest = Manifest::build(&coverage, &generate.selection)
-                    .with_variants(generate.variants);
+                    .with_variants(generate.variants)
+                    .with_subset(subset);
                 let source = Source::Generate {
                     deal: Arc::clone(&deal),
                     concurrency: spec.concurrency,
@@ -135,6 +151,7 @@ impl JobPlan {
                     &merged.selection,
                     &merged.layouts,
                     merged.variants,
+                    None,
                 );
                 let manifest =
                     Manifest::build(&coverage, &merged.selection).with_variants(merged.variants);

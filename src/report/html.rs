@@ -56,6 +56,7 @@ pub fn page(doc: &ReportDoc) -> String {
     axes_section(&mut html, doc);
     tway_section(&mut html, doc);
     cost_section(&mut html, doc);
+    subset_section(&mut html, doc);
     html.push_str("</main>\n</body>\n</html>\n");
     html
 }
@@ -258,6 +259,80 @@ fn tway_cells(html: &mut String, t: &crate::contract::report_doc::TwayFigures) {
         ratio(t.coverage),
         ratio(t.coverage_allowed)
     );
+}
+
+/// The covering subset, when one was asked for: its size, its coverage of
+/// what the kept set covers, its cost, and what the rules took away.
+fn subset_section(html: &mut String, doc: &ReportDoc) {
+    let Some(subset) = &doc.subset else {
+        return;
+    };
+    let t = subset.strength;
+    let c = subset.combinations;
+    let _ = writeln!(
+        html,
+        "<section id=\"subset\">\n<h2>Covering subset (strength {t})</h2>\n\
+         <p>{} of the {} kept scenarios, chosen so that every combination of {t} factor values \
+         (domain, behavior and every axis) that a kept scenario holds is held by one of them{}. \
+         No covering subset is smaller than {}.</p>",
+        subset.size,
+        doc.totals.kept,
+        subset
+            .budget
+            .map(|b| format!(", as far as a budget of {b} scenarios allows"))
+            .unwrap_or_default(),
+        subset.lower_bound
+    );
+    let _ = writeln!(
+        html,
+        "<table>\n<caption>{t}-way combinations of the selection</caption>\n\
+         <tr><th>in the grid</th><th>excluded by rule</th><th>coverable</th><th>covered</th>\
+         <th>uncovered</th><th>coverage of coverable</th></tr>\n\
+         <tr><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>\
+         <td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>\n</table>",
+        c.in_grid,
+        c.excluded_by_rule,
+        c.coverable,
+        c.covered,
+        c.uncovered,
+        ratio(subset.coverage)
+    );
+    if let Some(cost) = &subset.cost {
+        let _ = writeln!(
+            html,
+            "<p>One run of the subset on {} (rates of {}): {} input and {} output tokens, \
+             USD {}.</p>",
+            escape(&cost.model),
+            escape(&cost.rates_date),
+            cost.input_tokens,
+            cost.output_tokens,
+            money(cost.cost_usd)
+        );
+    }
+    if let Some(k) = subset.keep_from {
+        let _ = writeln!(
+            html,
+            "<p>Kept from the earlier subset: {} of its {} scenarios ({} dropped); {} added.</p>",
+            k.retained, k.previous, k.dropped, k.added
+        );
+    }
+    html.push_str(
+        "<table>\n<caption>Combinations excluded by rule (never asked for)</caption>\n\
+         <tr><th>combination</th><th>rules</th></tr>\n",
+    );
+    for combination in &subset.excluded_combinations {
+        let _ = writeln!(
+            html,
+            "<tr><td>{}</td><td>{}</td></tr>",
+            escape(&combination.text()),
+            escape(&combination.rules.join(", "))
+        );
+    }
+    html.push_str("</table>\n<details>\n<summary>The subset's scenarios</summary>\n<ul>\n");
+    for id in &subset.scenarios {
+        let _ = writeln!(html, "<li><code>{}</code></li>", escape(id));
+    }
+    html.push_str("</ul>\n</details>\n</section>\n");
 }
 
 fn cost_section(html: &mut String, doc: &ReportDoc) {

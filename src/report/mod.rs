@@ -88,6 +88,7 @@ pub fn build(coverage: &Coverage, selection: &Selection, cost: Option<CostEstima
         tway,
         gaps,
         cost,
+        subset: None,
     }
 }
 

@@ -93,6 +93,7 @@ impl ApiError {
             }
             JobError::Escape { .. }
             | JobError::Shards(_)
+            | JobError::SubsetWithShard { .. }
             | JobError::TooManyConversations { .. }
             | JobError::OverMemory { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             JobError::OverDisk { .. } => StatusCode::INSUFFICIENT_STORAGE,

@@ -71,6 +71,13 @@ pub struct GenerateRequest {
     /// Conversations per kept scenario, each a distinct draw (default 1).
     #[schema(minimum = 1, maximum = 10000)]
     pub variants: Option<u32>,
+    /// Only a covering subset of the kept scenarios: every combination of
+    /// this many factor values (2 or 3) that the kept set holds.
+    #[schema(minimum = 2, maximum = 3)]
+    pub strength: Option<u32>,
+    /// With `strength`: at most this many scenarios, the ones covering the most.
+    #[schema(minimum = 1)]
+    pub budget: Option<u64>,
 }
 
 /// What to do with a generation request.
@@ -92,9 +99,11 @@ pub struct Generate {
     pub out: PathBuf,
     pub mode: Mode,
     pub variants: u32,
+    /// The covering subset asked for (`strength`, `budget`), if any.
+    pub subset: Option<crate::subset::SubsetSpec>,
 }
 
-const FIELDS: [&str; 11] = [
+const FIELDS: [&str; 13] = [
     "domains",
     "behaviors",
     "combined",
@@ -106,10 +115,30 @@ const FIELDS: [&str; 11] = [
     "layouts",
     "out",
     "variants",
+    "strength",
+    "budget",
 ];
 
 /// The most variants one request may ask for.
 pub const MAX_VARIANTS: u32 = 10_000;
+
+fn bad_strength(value: Value) -> ApiError {
+    ApiError::invalid(
+        "strength",
+        value,
+        "'strength' must be 2 (pairs) or 3 (triples)",
+        "2, 3",
+    )
+}
+
+fn bad_budget(value: Value) -> ApiError {
+    ApiError::invalid(
+        "budget",
+        value,
+        "'budget' must be a whole number of scenarios, 1 or more",
+        "1 or more",
+    )
+}
 
 fn bad_variants(value: Value) -> ApiError {
     ApiError::invalid(
@@ -191,7 +220,23 @@ impl Generate {
                     .ok_or_else(|| bad_variants(v.clone()))
             })
             .transpose()?;
+        let strength = get("strength")
+            .map(|v| {
+                whole(v)
+                    .and_then(|t| crate::subset::Strength::try_from(t as usize).ok())
+                    .ok_or_else(|| bad_strength(v.clone()))
+            })
+            .transpose()?;
+        let budget = get("budget")
+            .map(|v| {
+                whole(v)
+                    .and_then(|n| std::num::NonZeroUsize::new(n as usize))
+                    .ok_or_else(|| bad_budget(v.clone()))
+            })
+            .transpose()?;
         let raw = Raw {
+            strength,
+            budget,
             variants,
             domains: list("domains")?,
             behaviors: list("behaviors")?,
@@ -247,6 +292,15 @@ impl Generate {
                     raw.variants =
                         Some(n.ok_or_else(|| bad_variants(Value::String(value.clone())))?);
                 }
+                "strength" => {
+                    let t = value.parse::<crate::subset::Strength>().ok();
+                    raw.strength =
+                        Some(t.ok_or_else(|| bad_strength(Value::String(value.clone())))?);
+                }
+                "budget" => {
+                    let n = crate::subset::parse_budget(&value).ok();
+                    raw.budget = Some(n.ok_or_else(|| bad_budget(Value::String(value.clone())))?);
+                }
                 "format" => raw.format = Some(value.clone()),
                 "out" => raw.out = Some(value.clone()),
                 _ => {
@@ -267,6 +321,15 @@ impl Generate {
     /// What a save of this request writes: every file's conversations,
     /// variants included (the count the server's ceiling is on).
     pub fn conversations(&self, coverage: &crate::Coverage) -> usize {
+        if let Some(spec) = &self.subset {
+            let subset = crate::subset::select_in(coverage, &self.selection, spec);
+            let scenarios = crate::subset::scenarios_of(&subset);
+            return crate::job::plan(&self.selection, &self.layouts)
+                .iter()
+                .map(|file| scenarios.iter().filter(|s| file.holds(s)).count())
+                .sum::<usize>()
+                * self.variants as usize;
+        }
         let pairs = crate::contract::manifest::Manifest::build(coverage, &self.selection).pairs;
         crate::job::conversations(&self.selection, &self.layouts, &pairs, self.variants)
     }
@@ -275,6 +338,8 @@ impl Generate {
 /// The request's fields, typed but not yet checked against the taxonomy.
 #[derive(Default)]
 struct Raw {
+    strength: Option<crate::subset::Strength>,
+    budget: Option<std::num::NonZeroUsize>,
     variants: Option<u32>,
     domains: Option<Vec<String>>,
     behaviors: Option<Vec<String>>,
@@ -344,7 +409,23 @@ impl Raw {
                 overwrite: self.overwrite.unwrap_or(false),
             },
         };
+        let subset = match (self.strength, self.budget) {
+            (Some(strength), budget) => Some(crate::subset::SubsetSpec {
+                budget,
+                ..crate::subset::SubsetSpec::new(strength)
+            }),
+            (None, Some(budget)) => {
+                return Err(ApiError::invalid(
+                    "budget",
+                    Value::from(budget.get()),
+                    "'budget' needs 'strength': it caps a covering subset",
+                    "strength 2 or 3 beside it",
+                ));
+            }
+            (None, None) => None,
+        };
         Ok(Generate {
+            subset,
             selection: Selection::new(domains, behaviors),
             seed: self.seed.unwrap_or(DEFAULT_SEED),
             layouts,

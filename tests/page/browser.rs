@@ -325,6 +325,7 @@ async fn visit(client: Client, url: String, root: PathBuf) {
     eprintln!("page: DOMContentLoaded+load in {loaded:?}, live figures in {ready:?}");
 
     selection_matches_manifest_and_report(&browser).await;
+    a_covering_subset_shows_its_size_coverage_and_cost(&browser).await;
     keyboard_alone_changes_the_selection(&browser).await;
     a_stale_answer_never_overwrites_a_newer_one(&browser).await;
     scenario_opens_from_the_grid(&browser).await;
@@ -479,6 +480,44 @@ async fn selection_matches_manifest_and_report(browser: &Page) {
 
 /// Tab, Enter and Space alone: none of the domains, then the first; none of
 /// the behaviors, then the first.
+/// Choosing pairs shows the subset `coverage manifest --strength 2` picks
+/// for the same selection; choosing off hides it again.
+async fn a_covering_subset_shows_its_size_coverage_and_cost(browser: &Page) {
+    let pick = |value: &str| {
+        format!(
+            "const s = document.getElementById('strength'); s.value = '{value}'; \
+             s.dispatchEvent(new Event('change', {{ bubbles: true }})); return true"
+        )
+    };
+    let mut args = vec!["manifest", "--json", "--strength", "2"];
+    args.extend(TWO_DOMAINS.iter().flat_map(|d| ["--domain", d]));
+    args.extend(ONE_BEHAVIOR.iter().flat_map(|b| ["--behavior", b]));
+    let size = json_of(&args)["subset"]["size"].as_u64().unwrap();
+    browser.js(&pick("2")).await;
+    let shown = browser
+        .until(
+            "the subset figures",
+            "const box = document.querySelector(\"[data-testid='subset-box']\"); \
+             return document.getElementById('figures').dataset.state === 'ready' && !box.hidden \
+             ? box.textContent : null",
+        )
+        .await;
+    let shown = shown.as_str().unwrap();
+    assert!(shown.contains(&format!("{size} scenarios")), "{shown}");
+    assert!(
+        shown.contains("(100.00%)") && shown.contains("gpt-4o"),
+        "{shown}"
+    );
+    browser.js(&pick("")).await;
+    browser
+        .until(
+            "the subset figures to go",
+            "const box = document.querySelector(\"[data-testid='subset-box']\"); \
+             return document.getElementById('figures').dataset.state === 'ready' && box.hidden",
+        )
+        .await;
+}
+
 async fn keyboard_alone_changes_the_selection(browser: &Page) {
     browser
         .js("document.activeElement.blur(); window.scrollTo(0, 0)")

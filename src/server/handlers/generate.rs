@@ -16,6 +16,7 @@ use utoipa::ToSchema;
 
 use crate::contract::files::Layout;
 use crate::contract::manifest::{Manifest, PairSummary, RuleSummary, Totals};
+use crate::contract::subset::Subset;
 use crate::coverage::Coverage;
 use crate::generate::{Deal, generate_in_run};
 use crate::job::{
@@ -55,6 +56,10 @@ pub struct DryRun {
     /// The most conversations this server writes for one request: a save
     /// of more is refused with 422.
     pub max_conversations: usize,
+    /// The covering subset a save would write (`strength`), with its
+    /// coverage and cost; absent without one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subset: Option<Subset>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
@@ -123,6 +128,8 @@ pub async fn post(State(state): State<Arc<AppState>>, body: Body) -> Result<Resp
         ("combined" = Option<bool>, Query),
         ("format" = Option<crate::contract::files::Format>, Query),
         ("out" = Option<String>, Query, description = "relative directory under the root"),
+        ("strength" = Option<u32>, Query, minimum = 2, maximum = 3, description = "only a covering subset: every combination of 2 or 3 factor values the kept set holds"),
+        ("budget" = Option<u64>, Query, minimum = 1, description = "with strength: at most this many scenarios"),
     ),
     responses(
         (status = 200, body = DryRun),
@@ -201,6 +208,20 @@ async fn blocking<T: Send + 'static>(
 
 fn dry_run(coverage: &Coverage, request: &Generate, out: &Path, limit: usize) -> DryRun {
     let manifest = Manifest::build(coverage, &request.selection);
+    let subset = request.subset.as_ref().map(|spec| {
+        let mut subset = crate::subset::select_in(coverage, &request.selection, spec);
+        subset.cost = Some(crate::cost::subset_cost(
+            coverage,
+            &request.selection,
+            &subset,
+        ));
+        subset
+    });
+    let only = subset.as_ref().map(crate::subset::scenarios_of);
+    let kept_in = |file: &job::OutputFile| match &only {
+        Some(scenarios) => scenarios.iter().filter(|s| file.holds(s)).count(),
+        None => file.kept_in(&manifest.pairs),
+    };
     let files = job::plan(&request.selection, &request.layouts)
         .into_iter()
         .map(|file| {
@@ -209,7 +230,7 @@ fn dry_run(coverage: &Coverage, request: &Generate, out: &Path, limit: usize) ->
             let exists = out.join(&path).symlink_metadata().is_ok()
                 || out.join(&golden_path).symlink_metadata().is_ok();
             PlannedFile {
-                conversations: file.kept_in(&manifest.pairs) * request.variants as usize,
+                conversations: kept_in(&file) * request.variants as usize,
                 path: path.display().to_string(),
                 golden_path: golden_path.display().to_string(),
                 dataset_id: file.dataset_id,
@@ -227,6 +248,7 @@ fn dry_run(coverage: &Coverage, request: &Generate, out: &Path, limit: usize) ->
         pairs: manifest.pairs,
         rules: manifest.rules,
         files,
+        subset,
     }
 }
 
@@ -245,6 +267,7 @@ async fn save(
             format: request.format,
             shard: None,
             variants: request.variants,
+            subset: request.subset,
         }),
         policy: if overwrite {
             WritePolicy::Overwrite
@@ -320,10 +343,16 @@ fn stream(request: Generate) -> Response {
     tokio::task::spawn_blocking(move || {
         let coverage = Coverage::evaluate(request.seed);
         let deal = Deal::new(&coverage);
+        let only: Option<std::collections::BTreeSet<crate::Scenario>> =
+            request.subset.as_ref().map(|spec| {
+                let subset = crate::subset::select_in(&coverage, &request.selection, spec);
+                crate::subset::scenarios_of(&subset).into_iter().collect()
+            });
         for file in job::plan(&request.selection, &request.layouts) {
             let variants = request.variants;
             let units = file
                 .scenarios(&coverage, &request.selection)
+                .filter(|s| only.as_ref().is_none_or(|only| only.contains(s)))
                 .flat_map(|scenario| (0..variants).map(move |variant| (scenario, variant)));
             for (scenario, variant) in units {
                 let generated =
