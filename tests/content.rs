@@ -541,3 +541,48 @@ fn the_generator_imports_no_cycle_and_never_the_checker() {
         }
     }
 }
+
+#[test]
+fn each_coherence_rule_names_what_breaks_it() {
+    let g = generated(42)
+        .iter()
+        .find(|g| {
+            g.golden.final_outcome.decision == Decision::Fulfill
+                && g.conversation.behavior == Behavior::HappyPath
+        })
+        .unwrap();
+    let broken = |edit: &dyn Fn(&mut coverage::contract::dataset::Conversation)| {
+        let mut conversation = g.conversation.clone();
+        edit(&mut conversation);
+        check(&conversation, &g.golden)
+            .into_iter()
+            .map(|p| p.rule)
+            .collect::<BTreeSet<_>>()
+    };
+    let say = |words: &'static str| {
+        move |c: &mut coverage::contract::dataset::Conversation| {
+            c.turns[0].content.push_str(words);
+        }
+    };
+    assert!(
+        broken(&say(" I want it as a replacement for the broken one.")).contains("replacement")
+    );
+    assert!(broken(&say(" My account was hacked yesterday.")).contains("risk-signal"));
+    assert!(
+        broken(&say(" A competitor has it cheaper, so price match it.")).contains("price-match")
+    );
+    let mut doubled = g.conversation.clone();
+    let environment = doubled.environment.as_mut().unwrap();
+    let other = environment
+        .catalog
+        .iter_mut()
+        .find(|i| i.id != g.conversation.user_facts.as_ref().unwrap().item_id)
+        .unwrap();
+    other.name = format!("{} {}", other.name, other.name.rsplit(' ').next().unwrap());
+    let rules: BTreeSet<_> = check(&doubled, &g.golden)
+        .into_iter()
+        .map(|p| p.rule)
+        .collect();
+    assert!(rules.contains("naming"), "{rules:?}");
+    assert!(broken(&|c| c.turns[0].content = "Hello there.".into()).contains("opening"));
+}

@@ -27,7 +27,7 @@ const PAIR_RULES: [(&str, PairRule); 3] =
 
 /// The rules that read the requested item, in report order; none of them
 /// runs when `user_facts.item_id` is not in the catalogue.
-const ITEM_RULES: [(&str, ItemRule); 15] = [
+const ITEM_RULES: [(&str, ItemRule); 21] = [
     ("bins", brand_of_item),
     ("flags", flags),
     ("offers", offers_follow_from_dates_items_and_conditions),
@@ -43,6 +43,12 @@ const ITEM_RULES: [(&str, ItemRule); 15] = [
     ("correction", correction),
     ("trap", trap),
     ("graded-turns", graded_turns),
+    ("naming", naming_artifacts),
+    ("replacement", replacement_never_charged),
+    ("risk-signal", risk_signals_are_acted_on),
+    ("price-match", price_match_states_price_and_date),
+    ("same-day", same_day_only_when_it_ships),
+    ("opening", opening_is_about_the_request),
 ];
 
 /// Every (rule, message) that `conversation` and `entry` break.
@@ -623,4 +629,278 @@ fn graded_turns(s: &Subject, _: &CatalogItem) -> Vec<String> {
         found.push("graded turns are not in turn order".into());
     }
     found
+}
+
+/// §6: no naming artifacts: no catalogue name repeats a word ("Daily Burr
+/// burr coffee grinder"), and no text says a unit twice after a figure
+/// ("5,000 points loyalty points").
+fn naming_artifacts(s: &Subject, _: &CatalogItem) -> Vec<String> {
+    let mut found: Vec<String> = s
+        .environment
+        .catalog
+        .iter()
+        .filter(|item| has_repeated_word(&item.name))
+        .map(|item| format!("catalogue name '{}' repeats a word", item.name))
+        .collect();
+    let texts = s
+        .conversation
+        .turns
+        .iter()
+        .map(|t| t.content.as_str())
+        .chain(s.conversation.system_prompt.as_deref());
+    for text in texts {
+        if let Some(phrase) = unit_said_twice(text) {
+            found.push(format!("'{phrase}' says its unit twice"));
+        }
+    }
+    found
+}
+
+fn words(text: &str) -> Vec<String> {
+    text.split(|c: char| !(c.is_alphanumeric() || c == '-' || c == ',' || c == '.'))
+        .map(|w| w.trim_matches(|c| c == ',' || c == '.').to_lowercase())
+        .filter(|w| !w.is_empty())
+        .collect()
+}
+
+fn has_repeated_word(name: &str) -> bool {
+    let words = words(name);
+    words
+        .iter()
+        .enumerate()
+        .any(|(i, w)| words[i + 1..].contains(w))
+}
+
+/// The first figure whose unit word comes again within the next two words
+/// of its sentence (`5,000 points loyalty points`; `$500 per account per
+/// day` is fine).
+fn unit_said_twice(text: &str) -> Option<String> {
+    sentences(text).into_iter().find_map(unit_said_twice_in)
+}
+
+fn unit_said_twice_in(sentence: &str) -> Option<String> {
+    let words = words(sentence);
+    let figure = |w: &str| {
+        w.starts_with(|c: char| c.is_ascii_digit())
+            && w.chars()
+                .all(|c| c.is_ascii_digit() || c == ',' || c == '.')
+    };
+    words.iter().enumerate().find_map(|(i, w)| {
+        if !figure(w) {
+            return None;
+        }
+        let after = &words[i + 1..(i + 4).min(words.len())];
+        let twice = after
+            .iter()
+            .enumerate()
+            .any(|(j, a)| j == 0 && a.len() > 3 && after[1..].contains(a));
+        twice.then(|| words[i..i + 1 + after.len()].join(" "))
+    })
+}
+
+/// Words by which a customer claims a replacement, a repair or a warranty
+/// or guarantee claim rather than a purchase.
+const CLAIM_WORDS: [&str; 7] = [
+    "replacement",
+    "replace ",
+    "replaced with",
+    "exchange it",
+    "exchange my",
+    "under the guarantee",
+    "under your guarantee",
+];
+
+/// §6: a replacement, repair or warranty claim is never charged as a new
+/// sale.
+fn replacement_never_charged(s: &Subject, _: &CatalogItem) -> Vec<String> {
+    let sells = matches!(
+        s.decision,
+        Decision::Fulfill | Decision::FulfillWithDisclosure
+    );
+    let lower = s.user_text.to_lowercase();
+    CLAIM_WORDS
+        .iter()
+        .filter(|word| sells && lower.contains(*word))
+        .map(|word| {
+            format!(
+                "the customer claims a replacement ('{}') that the golden charges as a sale",
+                word.trim()
+            )
+        })
+        .collect()
+}
+
+/// Risk signals a golden would have to act on.
+const RISK_WORDS: [&str; 9] = [
+    "suspicious",
+    "hacked",
+    "takeover",
+    "taken over",
+    "chargeback",
+    "leaked",
+    "flagged",
+    "fraud alert",
+    "someone ordered",
+];
+
+/// §6: no risk signal (suspicious login, account takeover, chargeback
+/// threat) unless the golden acts on it by escalating.
+fn risk_signals_are_acted_on(s: &Subject, _: &CatalogItem) -> Vec<String> {
+    if s.decision == Decision::Escalate {
+        return Vec::new();
+    }
+    let record = s
+        .environment
+        .customer
+        .iter()
+        .flat_map(|c| c.record.values())
+        .map(String::as_str);
+    let text = std::iter::once(s.user_text.as_str())
+        .chain(record)
+        .collect::<Vec<_>>()
+        .join("\n")
+        .to_lowercase();
+    RISK_WORDS
+        .iter()
+        .filter(|word| text.contains(*word))
+        .map(|word| format!("a risk signal ('{word}') the golden does not act on"))
+        .collect()
+}
+
+/// §6: a price-match request states the competitor's price and when it was
+/// listed, in the same sentence.
+fn price_match_states_price_and_date(s: &Subject, _: &CatalogItem) -> Vec<String> {
+    let asks = [
+        "price match",
+        "competitor",
+        "rival store",
+        "another shop",
+        "another retailer",
+        "elsewhere",
+    ];
+    s.user_turns
+        .iter()
+        .flat_map(|turn| sentences(turn))
+        .filter(|sentence| {
+            let lower = sentence.to_lowercase();
+            asks.iter().any(|a| lower.contains(a))
+        })
+        .filter(|sentence| {
+            let lower = sentence.to_lowercase();
+            let dated = [
+                "ago",
+                " old",
+                " back",
+                "yesterday",
+                "this morning",
+                "last week",
+            ]
+            .iter()
+            .any(|w| lower.contains(w));
+            !(sentence.contains('$') && dated)
+        })
+        .map(|sentence| {
+            format!(
+                "a price-match request without the competitor's price and date: '{}'",
+                sentence.trim()
+            )
+        })
+        .collect()
+}
+
+/// `text` in sentences: a stop ends one only before a space or the end,
+/// so figures like `$155.00` stay whole.
+fn sentences(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let bytes = text.as_bytes();
+    for (i, c) in text.char_indices() {
+        let ends = matches!(c, '.' | '?' | '!')
+            && bytes
+                .get(i + 1)
+                .is_none_or(|next| *next == b' ' || *next == b'\n');
+        if ends {
+            out.push(&text[start..=i]);
+            start = i + 1;
+        }
+    }
+    if start < text.len() {
+        out.push(&text[start..]);
+    }
+    out
+}
+
+/// §6: a same-day or pickup request only where the item can ship now.
+fn same_day_only_when_it_ships(s: &Subject, item: &CatalogItem) -> Vec<String> {
+    if item.stock >= s.facts.quantity {
+        return Vec::new();
+    }
+    // Naming the store's policy ("the same-day delivery radius") asks for
+    // nothing.
+    let policy = s.environment.policy.name.to_lowercase();
+    let lower = s.user_text.to_lowercase().replace(&policy, "");
+    [
+        "same-day",
+        "same day",
+        "pickup",
+        "pick up",
+        "pick it up",
+        "by tonight",
+    ]
+    .iter()
+    .filter(|word| lower.contains(*word))
+    .map(|word| format!("asks for '{word}' although '{}' cannot ship now", item.id))
+    .collect()
+}
+
+/// §6: the opening is about the request the golden decides: it names the
+/// kind of item the golden acts on (the last word of the item's name).
+fn opening_is_about_the_request(s: &Subject, item: &CatalogItem) -> Vec<String> {
+    let kind = item
+        .name
+        .rsplit(' ')
+        .next()
+        .unwrap_or_default()
+        .to_lowercase();
+    match s.user_turns.first() {
+        Some(opening) if opening.to_lowercase().contains(&kind) => Vec::new(),
+        _ => vec![format!(
+            "the opening does not mention the {kind} the golden acts on"
+        )],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{has_repeated_word, sentences, unit_said_twice};
+
+    #[test]
+    fn naming_artifacts_are_found_and_ordinary_text_is_not() {
+        assert!(has_repeated_word("Millhaus Daily Burr burr coffee grinder"));
+        assert!(!has_repeated_word(
+            "Millhaus Daily Grind burr coffee grinder"
+        ));
+        assert_eq!(
+            unit_said_twice("Redeem at most 5,000 points loyalty points here.").as_deref(),
+            Some("5,000 points loyalty points")
+        );
+        assert_eq!(
+            unit_said_twice("Limited to $500.00 per account per day."),
+            None
+        );
+        assert_eq!(
+            unit_said_twice("The Mist 4L humidifier. One humidifier is enough."),
+            None
+        );
+        assert_eq!(unit_said_twice("I need 3 units. Units matter."), None);
+    }
+
+    #[test]
+    fn sentences_keep_figures_whole() {
+        assert_eq!(
+            sentences("It was $155.00 a week ago. Match it? Yes!"),
+            vec!["It was $155.00 a week ago.", " Match it?", " Yes!"]
+        );
+        assert_eq!(sentences("no stop"), vec!["no stop"]);
+    }
 }
