@@ -586,3 +586,40 @@ fn each_coherence_rule_names_what_breaks_it() {
     assert!(rules.contains("naming"), "{rules:?}");
     assert!(broken(&|c| c.turns[0].content = "Hello there.".into()).contains("opening"));
 }
+
+/// Found by a solver that reads only the prompt and the user's turns: a
+/// customer who said "Cascade only" and then corrected the item to a
+/// Purora one was graded as requiring Purora.
+#[test]
+fn an_item_correction_keeps_the_brand_the_customer_requires() {
+    use coverage::contract::dataset::CorrectedField;
+    let mut checked = 0;
+    for g in generated(7) {
+        let facts = g.conversation.user_facts.as_ref().unwrap();
+        let Some(corrected) = &facts.corrected else {
+            continue;
+        };
+        let (CorrectedField::ItemId, Some(brand)) = (corrected.field, &facts.brand) else {
+            continue;
+        };
+        let catalog = &g.conversation.environment.as_ref().unwrap().catalog;
+        let first = catalog
+            .iter()
+            .find(|i| Some(i.id.as_str()) == corrected.from.as_str())
+            .unwrap();
+        assert_eq!(&first.brand, brand, "{}", g.conversation.id);
+        checked += 1;
+        // The checker names the contradiction when it is there.
+        if let Some(other) = catalog.iter().find(|i| i.brand != *brand) {
+            let mut broken = g.conversation.clone();
+            let facts = broken.user_facts.as_mut().unwrap();
+            facts.corrected.as_mut().unwrap().from = serde_json::json!(other.id);
+            let rules: BTreeSet<_> = check(&broken, &g.golden)
+                .into_iter()
+                .map(|p| p.rule)
+                .collect();
+            assert!(rules.contains("correction"), "{rules:?}");
+        }
+    }
+    assert!(checked > 0);
+}

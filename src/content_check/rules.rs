@@ -545,6 +545,19 @@ fn correction(s: &Subject, _: &CatalogItem) -> Vec<String> {
             {
                 found.push(format!("the uncorrected facts do not compute: {message}"));
             }
+            // §5: a correction never contradicts another stated constraint:
+            // the brand the customer requires is the brand of the item they
+            // first named as well as of the one they meant.
+            if corrected.field == CorrectedField::ItemId
+                && let (Some(brand), Some(first)) = (&facts.brand, corrected.from.as_str())
+                && let Some(named) = s.environment.catalog.iter().find(|c| c.id == first)
+                && named.brand != *brand
+            {
+                found.push(format!(
+                    "the customer requires {brand} but first named '{}' of {}",
+                    named.id, named.brand
+                ));
+            }
             found
         }
         (Behavior::Ambiguous, _) | (_, None) => Vec::new(),

@@ -358,9 +358,14 @@ impl World {
             let mut stated = self.facts;
             stated.item = alt.item;
             let wrong = Wrong::Item(alt.item);
-            // The first statement's budget must still be a saving on it.
+            // The first statement's budget must still be a saving on it,
+            // and a brand the customer states (it is the first item's) must
+            // still hold for the item they meant (spec §5: a correction never
+            // contradicts another stated constraint).
+            let stated_brand = self.scenario.brand_bias != BrandBias::None;
             if alt.availability() == self.requested().availability()
                 || alt.item.list_price_cents <= self.facts.budget_cents
+                || (stated_brand && alt.item.brand != self.facts.item.brand)
             {
                 continue;
             }
