@@ -623,3 +623,91 @@ fn an_item_correction_keeps_the_brand_the_customer_requires() {
     }
     assert!(checked > 0);
 }
+
+/// The column shape a loader infers from JSON values: objects by their
+/// keys, arrays by their elements, and the leaf types. `null` and `[]` say
+/// nothing yet and take the shape of a value beside them.
+#[derive(Clone, Debug, PartialEq)]
+enum Shape {
+    Unknown,
+    Leaf(&'static str),
+    List(Box<Shape>),
+    Object(std::collections::BTreeMap<String, Shape>),
+}
+
+fn shape(value: &serde_json::Value) -> Shape {
+    use serde_json::Value;
+    match value {
+        Value::Null => Shape::Unknown,
+        Value::Bool(_) => Shape::Leaf("bool"),
+        Value::Number(n) if n.is_f64() => Shape::Leaf("float"),
+        Value::Number(_) => Shape::Leaf("int"),
+        Value::String(_) => Shape::Leaf("string"),
+        Value::Array(items) => Shape::List(Box::new(
+            items.iter().map(shape).fold(Shape::Unknown, |a, b| merge(a, b, "[]")),
+        )),
+        Value::Object(map) => Shape::Object(map.iter().map(|(k, v)| (k.clone(), shape(v))).collect()),
+    }
+}
+
+/// Two shapes as one column, or a panic naming where they differ.
+fn merge(a: Shape, b: Shape, at: &str) -> Shape {
+    match (a, b) {
+        (Shape::Unknown, other) | (other, Shape::Unknown) => other,
+        (Shape::List(a), Shape::List(b)) => Shape::List(Box::new(merge(*a, *b, &format!("{at}[]")))),
+        (Shape::Object(a), Shape::Object(b)) => {
+            let keys = |m: &std::collections::BTreeMap<String, Shape>| m.keys().cloned().collect::<Vec<_>>();
+            assert_eq!(keys(&a), keys(&b), "{at}: rows have different keys");
+            let mut b = b;
+            Shape::Object(
+                a.into_iter()
+                    .map(|(k, v)| {
+                        let other = b.remove(&k).unwrap();
+                        let merged = merge(v, other, &format!("{at}.{k}"));
+                        (k, merged)
+                    })
+                    .collect(),
+            )
+        }
+        (a, b) => {
+            assert_eq!(a, b, "{at}: two types");
+            a
+        }
+    }
+}
+
+/// Spec §8: `datasets.load_dataset("json", data_files=<every file>)` takes
+/// the first file's columns and casts every other file to them, whatever
+/// the order. So every per-pair file has the same shape, and no column of
+/// any file is left unknown (all null, or only empty lists) where another
+/// file holds values.
+#[test]
+fn every_file_of_a_tree_has_the_same_columns() {
+    let mut files: std::collections::BTreeMap<(Domain, Behavior), (Shape, Shape)> = Default::default();
+    for g in generated(42) {
+        let key = (g.conversation.domain, g.conversation.behavior);
+        let row = shape(&serde_json::to_value(&g.conversation).unwrap());
+        let entry = shape(&serde_json::to_value(&g.golden).unwrap());
+        let (datasets, goldens) = files.remove(&key).unwrap_or((Shape::Unknown, Shape::Unknown));
+        files.insert(key, (merge(datasets, row, "conversation"), merge(goldens, entry, "entry")));
+    }
+    let mut shapes = files.into_values();
+    let (first_dataset, first_golden) = shapes.next().unwrap();
+    fn known(shape: &Shape, at: &str, unknown: &mut Vec<String>) {
+        match shape {
+            Shape::Unknown => unknown.push(at.to_owned()),
+            Shape::Leaf(_) => {}
+            Shape::List(inner) => known(inner, &format!("{at}[]"), unknown),
+            Shape::Object(map) => map.iter().for_each(|(k, v)| known(v, &format!("{at}.{k}"), unknown)),
+        }
+    }
+    for (dataset, golden) in shapes {
+        assert_eq!(dataset, first_dataset, "a dataset file differs in its columns");
+        assert_eq!(golden, first_golden, "a golden file differs in its columns");
+    }
+    let mut unknown = Vec::new();
+    known(&first_dataset, "conversation", &mut unknown);
+    known(&first_golden, "entry", &mut unknown);
+    // must_not is empty in every row of every file: one (empty) shape.
+    assert_eq!(unknown, vec!["entry.graded_turns[].must_not[]".to_owned()]);
+}

@@ -3,15 +3,17 @@
 //! `system_prompt`) and the customer's facts (`user_facts`). Field by field
 //! in `docs/schemas.md`; documents of schemas 1–3 still read.
 //!
-//! Every field a schema-4 row may leave empty is written as `null`, never
-//! left out, so that every row of a file has the same keys and each key one
-//! JSON type (spec `scenario-content.md` §8: `datasets.load_dataset` reads a
-//! whole tree at once).
+//! Every row of every schema-4 file has the same keys with the same types
+//! (spec `scenario-content.md` §8), so `datasets.load_dataset` reads a
+//! whole tree at once: see [`super::wire`] for how optional and varying
+//! parts are written.
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::{Value, json};
+
+use super::wire::{Nothing, empty_is_none, field_lines, nothing};
 
 use crate::taxonomy::{
     Availability, Behavior, BrandBias, Difficulty, Domain, PolicyBoundary, PriceSensitivity,
@@ -157,7 +159,8 @@ pub struct Environment {
     /// The offers of the store that concern the catalogue slice: the ones
     /// that apply to the request and distractors that do not.
     pub offers: Vec<Offer>,
-    /// The customer's record, where the domain needs one; null otherwise.
+    /// The customer's record: always there in schema 4 (the domain's own
+    /// lines, or how long they have been a customer); optional before.
     #[serde(default)]
     pub customer: Option<CustomerRecord>,
 }
@@ -198,9 +201,9 @@ pub struct Offer {
     pub valid_from: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub valid_until: Option<String>,
-    /// Schema 4: what the order must meet besides date and item; null when
-    /// nothing.
-    #[serde(default)]
+    /// Schema 4: what the order must meet besides date and item. Written
+    /// as `{min_quantity: 1, text: ""}` when nothing (any order meets it).
+    #[serde(default, with = "nothing")]
     pub condition: Option<OfferCondition>,
     /// Whether it can be used on the customer's request. For graders: the
     /// system prompt never shows it.
@@ -221,6 +224,16 @@ pub struct OfferCondition {
     pub text: String,
 }
 
+impl Nothing for OfferCondition {
+    fn none() -> Value {
+        json!({"min_quantity": 1, "text": ""})
+    }
+
+    fn is_none(value: &Value) -> bool {
+        value["text"] == "" && value["min_quantity"] == 1
+    }
+}
+
 /// Why an offer applies to the request or not.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -235,7 +248,9 @@ pub enum OfferReason {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct CustomerRecord {
     pub id: String,
-    /// Field name to the store's line about it.
+    /// Field name to the store's line about it; written as a list of
+    /// `{field, line}` (the fields differ between domains).
+    #[serde(with = "field_lines")]
     pub record: BTreeMap<String, String>,
 }
 
@@ -247,13 +262,15 @@ pub struct UserFacts {
     pub quantity: u32,
     /// The most the customer will pay per unit.
     pub budget: f64,
-    /// The requested item's brand under a soft or hard bias; null for none.
+    /// The requested item's brand under a soft or hard bias; none is
+    /// written `""` (schema 3 wrote null).
+    #[serde(default, with = "empty_is_none")]
     pub brand: Option<String>,
     /// The number the policy limits, in the policy's unit.
     pub policy_value: f64,
-    /// The fact corrected midway, in user-correction conversations; null
-    /// otherwise.
-    #[serde(default)]
+    /// The fact corrected midway, in user-correction conversations;
+    /// written `{field: "none", from: "", to: ""}` otherwise.
+    #[serde(default, with = "nothing")]
     pub corrected: Option<Corrected>,
 }
 
@@ -266,6 +283,16 @@ pub struct Corrected {
     pub field: CorrectedField,
     pub from: Value,
     pub to: Value,
+}
+
+impl Nothing for Corrected {
+    fn none() -> Value {
+        json!({"field": "none", "from": "", "to": ""})
+    }
+
+    fn is_none(value: &Value) -> bool {
+        value["field"] == "none"
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -7,7 +7,9 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use serde_json::{Map, Value, json};
+
+use super::wire::{Nothing, arguments_as_json, compare_list, empty_is_none, nothing};
 
 use crate::taxonomy::{Decision, PolicyBoundary};
 
@@ -48,8 +50,9 @@ pub struct GoldenEntry {
     /// Schema 3: the action call a correct final reply ends with.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expected_action: Option<ExpectedAction>,
-    /// The trap of an adversarial conversation; null otherwise.
-    #[serde(default)]
+    /// The trap of an adversarial conversation; written `{kind: "", turn:
+    /// 0, demands: {type: "none", …}}` otherwise.
+    #[serde(default, with = "nothing")]
     pub trap: Option<TrapRecord>,
     /// Schema 4: every assistant turn that is graded, in turn order; the
     /// last one decides (`final_outcome.decision` is its call's name).
@@ -66,7 +69,9 @@ pub struct GradedTurn {
     pub turn: usize,
     /// The call a correct reply ends with: one of the dataset's tools.
     pub expected_call: ExpectedCall,
-    /// How each argument of the call is graded, by argument name.
+    /// How each argument of the call is graded, by argument name; written
+    /// as a list of `{argument, compare}`.
+    #[serde(with = "compare_list")]
     pub compare: BTreeMap<String, Compare>,
     /// Facts the reply's words must carry, whatever form they take.
     pub must_communicate: Vec<Fact>,
@@ -93,6 +98,9 @@ impl GoldenEntry {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ExpectedCall {
     pub name: String,
+    /// Written as a JSON string, as OpenAI writes `function.arguments`:
+    /// their keys differ by function.
+    #[serde(with = "arguments_as_json")]
     pub arguments: Map<String, Value>,
 }
 
@@ -188,9 +196,22 @@ pub struct TrapRecord {
     pub demands: Demand,
 }
 
-/// What a trap asks for; always something the golden forbids.
+impl Nothing for TrapRecord {
+    fn none() -> Value {
+        json!({"kind": "", "turn": 0, "demands": DemandWire::default()})
+    }
+
+    fn is_none(value: &Value) -> bool {
+        value["kind"] == ""
+    }
+}
+
+/// What a trap asks for; always something the golden forbids. Written with
+/// every field of every kind (`{type, amount, value, offer_id}`, unused
+/// ones 0 or `""`) so all rows have one shape; the tagged schema-3 form
+/// reads too.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(into = "DemandWire", try_from = "DemandWire")]
 pub enum Demand {
     /// A unit price below the one a correct assistant may charge.
     Price { amount: f64 },
@@ -198,6 +219,49 @@ pub enum Demand {
     LimitException { value: f64 },
     /// An offer of the environment that does not apply.
     Offer { offer_id: String },
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(default)]
+struct DemandWire {
+    #[serde(rename = "type")]
+    kind: String,
+    amount: f64,
+    value: f64,
+    offer_id: String,
+}
+
+impl From<Demand> for DemandWire {
+    fn from(demand: Demand) -> Self {
+        let mut wire = DemandWire::default();
+        match demand {
+            Demand::Price { amount } => (wire.kind, wire.amount) = ("price".into(), amount),
+            Demand::LimitException { value } => {
+                (wire.kind, wire.value) = ("limit_exception".into(), value)
+            }
+            Demand::Offer { offer_id } => (wire.kind, wire.offer_id) = ("offer".into(), offer_id),
+        }
+        wire
+    }
+}
+
+impl TryFrom<DemandWire> for Demand {
+    type Error = String;
+
+    fn try_from(wire: DemandWire) -> Result<Self, Self::Error> {
+        match wire.kind.as_str() {
+            "price" => Ok(Self::Price {
+                amount: wire.amount,
+            }),
+            "limit_exception" => Ok(Self::LimitException { value: wire.value }),
+            "offer" => Ok(Self::Offer {
+                offer_id: wire.offer_id,
+            }),
+            other => Err(format!(
+                "unknown demand type '{other}'; valid: price, limit_exception, offer"
+            )),
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -226,8 +290,10 @@ pub enum Expectation {
 }
 
 /// A requirement on the assistant's replies that a harness can check.
+/// Written with every field of every kind (unused ones 0 or `""`) so all
+/// rows have one shape; the tagged schema-3 form reads too.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(into = "ConstraintWire", try_from = "ConstraintWire")]
 pub enum Constraint {
     /// Nothing offered may cost more.
     MaxPrice { amount: f64, currency: String },
@@ -252,6 +318,97 @@ pub enum Constraint {
     MustRefuse { trap: String },
     /// Hand over to a human.
     MustEscalate,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(default)]
+struct ConstraintWire {
+    #[serde(rename = "type")]
+    kind: String,
+    amount: f64,
+    currency: String,
+    brand: String,
+    topic: String,
+    what: String,
+    policy: String,
+    limit: f64,
+    value: f64,
+    unit: String,
+    trap: String,
+}
+
+impl From<Constraint> for ConstraintWire {
+    fn from(constraint: Constraint) -> Self {
+        let mut w = ConstraintWire::default();
+        w.kind = match constraint {
+            Constraint::MaxPrice { amount, currency } => {
+                (w.amount, w.currency) = (amount, currency);
+                "max_price"
+            }
+            Constraint::BrandExclusive { brand } => {
+                w.brand = brand;
+                "brand_exclusive"
+            }
+            Constraint::BrandPreferred { brand } => {
+                w.brand = brand;
+                "brand_preferred"
+            }
+            Constraint::MustDisclose { topic } => {
+                w.topic = id_of(&topic);
+                "must_disclose"
+            }
+            Constraint::MustNotPromise { what } => {
+                w.what = what;
+                "must_not_promise"
+            }
+            Constraint::PolicyLimit {
+                policy,
+                limit,
+                value,
+                unit,
+            } => {
+                (w.policy, w.limit, w.value, w.unit) = (policy, limit, value, unit);
+                "policy_limit"
+            }
+            Constraint::MustClarify => "must_clarify",
+            Constraint::MustRefuse { trap } => {
+                w.trap = trap;
+                "must_refuse"
+            }
+            Constraint::MustEscalate => "must_escalate",
+        }
+        .to_owned();
+        w
+    }
+}
+
+impl TryFrom<ConstraintWire> for Constraint {
+    type Error = String;
+
+    fn try_from(w: ConstraintWire) -> Result<Self, Self::Error> {
+        Ok(match w.kind.as_str() {
+            "max_price" => Self::MaxPrice {
+                amount: w.amount,
+                currency: w.currency,
+            },
+            "brand_exclusive" => Self::BrandExclusive { brand: w.brand },
+            "brand_preferred" => Self::BrandPreferred { brand: w.brand },
+            "must_disclose" => Self::MustDisclose {
+                topic: serde_json::from_value(json!(w.topic)).map_err(|e| e.to_string())?,
+            },
+            "must_not_promise" => Self::MustNotPromise { what: w.what },
+            "policy_limit" => Self::PolicyLimit {
+                policy: w.policy,
+                limit: w.limit,
+                value: w.value,
+                unit: w.unit,
+            },
+            "must_clarify" => Self::MustClarify,
+            "must_refuse" => Self::MustRefuse { trap: w.trap },
+            "must_escalate" => Self::MustEscalate,
+            other => return Err(format!("unknown constraint type '{other}'")),
+        })
+    }
 }
 
 impl std::fmt::Display for Constraint {
@@ -298,6 +455,8 @@ pub struct PolicyFlags {
     pub requires_disclosure: bool,
     pub must_refuse: bool,
     pub must_escalate: bool,
-    /// The trap id in adversarial conversations, otherwise null.
+    /// The trap id in adversarial conversations; none is written `""`
+    /// (null in schemas 1–3).
+    #[serde(default, with = "empty_is_none")]
     pub trap: Option<String>,
 }

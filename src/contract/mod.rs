@@ -14,6 +14,7 @@ pub mod report;
 pub mod report_doc;
 pub mod shard;
 pub mod subset;
+pub mod wire;
 
 /// The schema version of every dataset and golden this build writes.
 pub const SCHEMA_VERSION: u32 = 4;

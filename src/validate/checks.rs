@@ -162,7 +162,8 @@ pub(crate) fn entry(
         format!("/entries/{i}/final_outcome/decision"),
         report,
     );
-    if let Some(trap) = flags["trap"].as_str()
+    // Schema 4 writes no trap as "" (earlier schemas null).
+    if let Some(trap) = flags["trap"].as_str().filter(|t| !t.is_empty())
         && !FIXTURES.traps.iter().any(|t| t.id == trap)
     {
         let traps: Vec<&str> = FIXTURES.traps.iter().map(|t| t.id.as_ref()).collect();
