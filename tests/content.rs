@@ -644,9 +644,14 @@ fn shape(value: &serde_json::Value) -> Shape {
         Value::Number(_) => Shape::Leaf("int"),
         Value::String(_) => Shape::Leaf("string"),
         Value::Array(items) => Shape::List(Box::new(
-            items.iter().map(shape).fold(Shape::Unknown, |a, b| merge(a, b, "[]")),
+            items
+                .iter()
+                .map(shape)
+                .fold(Shape::Unknown, |a, b| merge(a, b, "[]")),
         )),
-        Value::Object(map) => Shape::Object(map.iter().map(|(k, v)| (k.clone(), shape(v))).collect()),
+        Value::Object(map) => {
+            Shape::Object(map.iter().map(|(k, v)| (k.clone(), shape(v))).collect())
+        }
     }
 }
 
@@ -654,9 +659,13 @@ fn shape(value: &serde_json::Value) -> Shape {
 fn merge(a: Shape, b: Shape, at: &str) -> Shape {
     match (a, b) {
         (Shape::Unknown, other) | (other, Shape::Unknown) => other,
-        (Shape::List(a), Shape::List(b)) => Shape::List(Box::new(merge(*a, *b, &format!("{at}[]")))),
+        (Shape::List(a), Shape::List(b)) => {
+            Shape::List(Box::new(merge(*a, *b, &format!("{at}[]"))))
+        }
         (Shape::Object(a), Shape::Object(b)) => {
-            let keys = |m: &std::collections::BTreeMap<String, Shape>| m.keys().cloned().collect::<Vec<_>>();
+            let keys = |m: &std::collections::BTreeMap<String, Shape>| {
+                m.keys().cloned().collect::<Vec<_>>()
+            };
             assert_eq!(keys(&a), keys(&b), "{at}: rows have different keys");
             let mut b = b;
             Shape::Object(
@@ -683,13 +692,22 @@ fn merge(a: Shape, b: Shape, at: &str) -> Shape {
 /// file holds values.
 #[test]
 fn every_file_of_a_tree_has_the_same_columns() {
-    let mut files: std::collections::BTreeMap<(Domain, Behavior), (Shape, Shape)> = Default::default();
+    let mut files: std::collections::BTreeMap<(Domain, Behavior), (Shape, Shape)> =
+        Default::default();
     for g in generated(42) {
         let key = (g.conversation.domain, g.conversation.behavior);
         let row = shape(&serde_json::to_value(&g.conversation).unwrap());
         let entry = shape(&serde_json::to_value(&g.golden).unwrap());
-        let (datasets, goldens) = files.remove(&key).unwrap_or((Shape::Unknown, Shape::Unknown));
-        files.insert(key, (merge(datasets, row, "conversation"), merge(goldens, entry, "entry")));
+        let (datasets, goldens) = files
+            .remove(&key)
+            .unwrap_or((Shape::Unknown, Shape::Unknown));
+        files.insert(
+            key,
+            (
+                merge(datasets, row, "conversation"),
+                merge(goldens, entry, "entry"),
+            ),
+        );
     }
     let mut shapes = files.into_values();
     let (first_dataset, first_golden) = shapes.next().unwrap();
@@ -698,11 +716,16 @@ fn every_file_of_a_tree_has_the_same_columns() {
             Shape::Unknown => unknown.push(at.to_owned()),
             Shape::Leaf(_) => {}
             Shape::List(inner) => known(inner, &format!("{at}[]"), unknown),
-            Shape::Object(map) => map.iter().for_each(|(k, v)| known(v, &format!("{at}.{k}"), unknown)),
+            Shape::Object(map) => map
+                .iter()
+                .for_each(|(k, v)| known(v, &format!("{at}.{k}"), unknown)),
         }
     }
     for (dataset, golden) in shapes {
-        assert_eq!(dataset, first_dataset, "a dataset file differs in its columns");
+        assert_eq!(
+            dataset, first_dataset,
+            "a dataset file differs in its columns"
+        );
         assert_eq!(golden, first_golden, "a golden file differs in its columns");
     }
     let mut unknown = Vec::new();

@@ -86,7 +86,7 @@ fn a_schema_4_golden_entry_needs_policy_flags_and_graded_turns() {
         assert_eq!(problems[0].0, "/entries/3");
         assert!(problems[0].1.contains(field), "{problems:?}");
     }
-    value["entries"][3]["graded_turns"][0]["compare"]["item_id"] = json!("roughly");
+    value["entries"][3]["graded_turns"][0]["compare"][0]["compare"] = json!("roughly");
     assert!(!schemas.check(Kind::Golden, 4, &value).is_empty());
     // A schema-4 conversation carries both worlds, and the metadata the tools.
     let mut value = serde_json::to_value(&dataset).unwrap();
@@ -216,7 +216,7 @@ fn show_reads_like_a_conversation_with_the_concrete_values() {
         "turn 5: fulfill_with_disclosure(item_id=\"pay-21\", quantity=1, unit_price=188.72, offer_id=\"OFFER-846\"",
         "must communicate: money 188.72 USD (unit_price)",
         "must communicate: money 3000 USD (policy_limit)",
-        "only on orders of 4 or more units",
+        "condition: orders of 4 or more units",
         "Final outcome: fulfill_with_disclosure",
         "must_disclose policy_limit",
     ] {
@@ -337,6 +337,24 @@ fn a_schema_2_document_still_validates_under_schema_2() {
         let e = e.as_object_mut().unwrap();
         e.remove("expected_action");
         e.remove("trap");
+        // Schema 4 writes every constraint field and "" for no trap.
+        for c in e["constraints"].as_array_mut().unwrap() {
+            let keep: &[&str] = match c["type"].as_str().unwrap() {
+                "max_price" => &["amount", "currency"],
+                "brand_exclusive" | "brand_preferred" => &["brand"],
+                "must_disclose" => &["topic"],
+                "must_not_promise" => &["what"],
+                "policy_limit" => &["policy", "limit", "value", "unit"],
+                "must_refuse" => &["trap"],
+                _ => &[],
+            };
+            c.as_object_mut()
+                .unwrap()
+                .retain(|k, _| k == "type" || keep.contains(&k.as_str()));
+        }
+        if e["policy_flags"]["trap"] == "" {
+            e["policy_flags"]["trap"] = serde_json::Value::Null;
+        }
         let graded = e.remove("graded_turns").unwrap();
         let expected: Vec<serde_json::Value> = graded
             .as_array()

@@ -40,7 +40,10 @@ pub mod field_lines {
         line: String,
     }
 
-    pub fn serialize<S: Serializer>(map: &BTreeMap<String, String>, s: S) -> Result<S::Ok, S::Error> {
+    pub fn serialize<S: Serializer>(
+        map: &BTreeMap<String, String>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
         let lines: Vec<Line> = map
             .iter()
             .map(|(field, line)| Line {
@@ -51,7 +54,9 @@ pub mod field_lines {
         lines.serialize(s)
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<String, String>, D::Error> {
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<BTreeMap<String, String>, D::Error> {
         match Value::deserialize(d)? {
             Value::Array(items) => items
                 .into_iter()
@@ -98,7 +103,10 @@ pub mod compare_list {
         compare: Compare,
     }
 
-    pub fn serialize<S: Serializer>(map: &BTreeMap<String, Compare>, s: S) -> Result<S::Ok, S::Error> {
+    pub fn serialize<S: Serializer>(
+        map: &BTreeMap<String, Compare>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
         let entries: Vec<Entry> = map
             .iter()
             .map(|(argument, compare)| Entry {
@@ -109,7 +117,9 @@ pub mod compare_list {
         entries.serialize(s)
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<String, Compare>, D::Error> {
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<BTreeMap<String, Compare>, D::Error> {
         match Value::deserialize(d)? {
             Value::Array(items) => items
                 .into_iter()
@@ -136,7 +146,10 @@ pub trait Nothing: Sized + Serialize + for<'de> Deserialize<'de> {
 pub mod nothing {
     use super::*;
 
-    pub fn serialize<T: Nothing, S: Serializer>(value: &Option<T>, s: S) -> Result<S::Ok, S::Error> {
+    pub fn serialize<T: Nothing, S: Serializer>(
+        value: &Option<T>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
         match value {
             Some(value) => value.serialize(s),
             None => T::none().serialize(s),
@@ -148,6 +161,8 @@ pub mod nothing {
         if value.is_null() || T::is_none(&value) {
             return Ok(None);
         }
-        serde_json::from_value(value).map(Some).map_err(D::Error::custom)
+        serde_json::from_value(value)
+            .map(Some)
+            .map_err(D::Error::custom)
     }
 }

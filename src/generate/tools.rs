@@ -177,7 +177,7 @@ pub fn system_prompt(environment: &Environment, scenario: &Scenario) -> String {
         let condition = offer
             .condition
             .as_ref()
-            .map(|c| format!(" · only on {}", c.text))
+            .map(|c| format!(" · condition: {}", c.text))
             .unwrap_or_default();
         out.push_str(&format!(
             "- {} · {} · {}% off · items {}{dates}{condition}\n",
