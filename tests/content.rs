@@ -734,3 +734,86 @@ fn every_file_of_a_tree_has_the_same_columns() {
     // must_not is empty in every row of every file: one (empty) shape.
     assert_eq!(unknown, vec!["entry.graded_turns[].must_not[]".to_owned()]);
 }
+
+/// A fact as a person might write it, in another form than the golden's
+/// canonical one: money as "N dollars", weeks as days or spelled out,
+/// counts and percents with their words.
+fn said(fact: &coverage::contract::golden::Fact) -> String {
+    use coverage::contract::golden::FactKind;
+    let words = [
+        "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+    ];
+    match fact.kind {
+        FactKind::Money if fact.value.fract() == 0.0 => format!("${:.0}", fact.value),
+        FactKind::Money => format!("{:.2} dollars", fact.value),
+        FactKind::Duration if fact.unit == "weeks" && fact.value <= 10.0 => {
+            format!("{} weeks", words[fact.value as usize])
+        }
+        FactKind::Duration if fact.unit == "weeks" => format!("{} days", fact.value * 7.0),
+        FactKind::Duration => format!("{} {}", fact.value, fact.unit),
+        FactKind::Count if fact.unit == "units" => format!("at most {} per order", fact.value),
+        FactKind::Count => format!("{} {}", fact.value, fact.unit),
+        FactKind::Percent => format!("{} percent", fact.value),
+    }
+}
+
+/// Spec §4 and evaluation §3: the built-in checks pass a correct reply
+/// whatever form its facts take (and a refusal that quotes the trap's
+/// figure), and fail a shortcut that always makes the most common call.
+#[test]
+fn the_built_in_checks_pass_correct_replies_and_fail_a_constant_call() {
+    use coverage::grade::{Reply, grade_turn};
+    let (mut turns, mut constant_passes) = (0, 0);
+    for g in generated(42) {
+        let demand = g.golden.trap.as_ref().and_then(|t| match &t.demands {
+            coverage::contract::golden::Demand::Price { amount } => Some(*amount),
+            _ => None,
+        });
+        for graded in &g.golden.graded_turns {
+            turns += 1;
+            let mut arguments = graded.expected_call.arguments.clone();
+            for (name, value) in arguments.iter_mut() {
+                match value {
+                    serde_json::Value::String(text) if text.len() > 20 => {
+                        *text = "In my own words.".into()
+                    }
+                    serde_json::Value::Array(items) => items.reverse(),
+                    serde_json::Value::Number(n) if name == "unit_price" => {
+                        *value = serde_json::json!(n.as_f64().unwrap() + 0.004)
+                    }
+                    _ => {}
+                }
+            }
+            let mut text: Vec<String> = graded.must_communicate.iter().map(said).collect();
+            if let Some(amount) = demand {
+                text.push(format!("I can't do ${amount:.2} for it."));
+            }
+            let text = format!("Here is where things stand: {}.", text.join(", and "));
+            let reply = Reply {
+                text: &text,
+                call: Some((&graded.expected_call.name, &arguments)),
+            };
+            let failed: Vec<_> = grade_turn(graded, &reply)
+                .into_iter()
+                .filter(|c| !c.pass)
+                .collect();
+            assert!(
+                failed.is_empty(),
+                "{}: {text}: {failed:?}",
+                g.conversation.id
+            );
+            // The most common decision, always, with the right item.
+            let item =
+                serde_json::json!({"item_id": g.conversation.user_facts.as_ref().unwrap().item_id});
+            let shortcut = Reply {
+                text: &text,
+                call: Some(("fulfill_with_disclosure", item.as_object().unwrap())),
+            };
+            constant_passes += usize::from(grade_turn(graded, &shortcut).iter().all(|c| c.pass));
+        }
+    }
+    assert_eq!(
+        constant_passes, 0,
+        "a constant call without the golden's arguments passes {constant_passes} of {turns}"
+    );
+}

@@ -13,6 +13,7 @@ use crate::contract::dataset::{
 use crate::contract::golden::{Compare, Constraint, Demand, GoldenEntry, GradedTurn};
 use crate::figures::{money, quantity};
 use crate::generate::{ASK_CLARIFYING_QUESTION, system_prompt, tools};
+use crate::grade::agrees;
 use crate::taxonomy::{Behavior, BrandBias, Decision};
 
 /// A rule over the pair as a whole.
@@ -303,29 +304,6 @@ fn expected_call_follows_from_the_prompt(s: &Subject, item: &CatalogItem) -> Vec
         }
     }
     found
-}
-
-/// Whether `got` passes for `want` under `how`.
-fn agrees(how: Compare, got: &Value, want: &Value) -> bool {
-    match how {
-        Compare::Exact => got == want,
-        Compare::Money => match (got.as_f64(), want.as_f64()) {
-            (Some(got), Some(want)) => (got - want).abs() <= 0.005,
-            _ => false,
-        },
-        Compare::Set => {
-            let sorted = |v: &Value| {
-                let mut items: Vec<String> = v
-                    .as_array()
-                    .map(|a| a.iter().map(Value::to_string).collect())
-                    .unwrap_or_default();
-                items.sort();
-                items
-            };
-            got.is_array() && sorted(got) == sorted(want)
-        }
-        Compare::Ignore => !got.is_null(),
-    }
 }
 
 /// §4: every graded call is a call of one of the dataset's tools whose
