@@ -21,6 +21,7 @@ mod coverage;
 pub mod figures;
 pub mod generate;
 pub mod governance;
+pub mod input;
 pub mod job;
 pub mod matcher;
 pub mod reference;
