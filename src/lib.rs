@@ -27,6 +27,7 @@ pub mod matcher;
 pub mod reference;
 pub mod report;
 pub mod server;
+pub mod strict_json;
 pub mod subset;
 pub mod taxonomy;
 mod tree;

@@ -426,3 +426,23 @@ fn report_out_naming_a_file_is_a_usage_error() {
         .unwrap();
     assert_refused(&output, "it is a regular file; give a directory");
 }
+
+/// A document with two `schema_version`s validated as the last one said.
+#[test]
+fn a_duplicated_key_in_a_document_is_a_problem_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let (d, _) = write_pair(dir.path());
+    let text = std::fs::read_to_string(&d).unwrap();
+    let doubled = text.replacen("{\n", "{\n  \"schema_version\": 1,\n", 1);
+    std::fs::write(&d, doubled).unwrap();
+    let output = coverage().arg("validate").arg(&d).output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        stdout.starts_with(&format!(
+            "{}: /: duplicate key 'schema_version' in one object; give each key once at line ",
+            d.display()
+        )),
+        "{stdout}"
+    );
+}

@@ -105,7 +105,7 @@ fn read_sidecar(path: &Path, problems: &mut Problems) -> Option<Option<Map<Strin
             return None;
         }
     };
-    match serde_json::from_str::<Value>(&text) {
+    match crate::strict_json::from_str(&text) {
         Ok(Value::Object(map)) => Some(Some(map)),
         Ok(_) => {
             problems.push(
@@ -116,7 +116,7 @@ fn read_sidecar(path: &Path, problems: &mut Problems) -> Option<Option<Map<Strin
             None
         }
         Err(e) => {
-            problems.push(&file, "", format!("not valid JSON: {e}"));
+            problems.push(&file, "", stream::not_json(&e));
             None
         }
     }
