@@ -219,6 +219,32 @@ async fn duplicate_body_keys_and_repeated_query_parameters_are_refused() {
     assert_eq!(status, StatusCode::OK, "lists still repeat: {problem}");
 }
 
+/// `/files/x.html` was served as a live `text/html` page of the API's origin.
+#[tokio::test]
+async fn files_are_served_as_data_never_as_a_live_page() {
+    let root = tempfile::tempdir().unwrap();
+    std::fs::write(root.path().join("x.html"), "<script>alert(1)</script>").unwrap();
+    std::fs::write(root.path().join("d.dataset.json"), "{}").unwrap();
+    let state = server::state(&config(root.path(), None)).unwrap();
+    for (path, disposition) in [
+        ("/files/x.html", "attachment; filename=\"x.html\""),
+        ("/files/d.dataset.json", "inline"),
+    ] {
+        let response = server::router(state.clone())
+            .oneshot(get(path))
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        let headers = response.headers();
+        assert_eq!(headers["x-content-type-options"], "nosniff", "{path}");
+        assert_eq!(
+            headers["content-security-policy"], "default-src 'none'; sandbox",
+            "{path}"
+        );
+        assert_eq!(headers["content-disposition"], disposition, "{path}");
+    }
+}
+
 #[tokio::test]
 async fn a_dry_run_counts_without_writing_and_the_manifest_and_scenarios_answer() {
     let root = tempfile::tempdir().unwrap();
