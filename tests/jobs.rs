@@ -540,3 +540,40 @@ fn a_lock_file_that_is_a_symlink_or_a_fifo_is_refused_not_followed() {
         ".coverage.lock' is not a regular file; the lock file must be one",
     );
 }
+
+/// A FIFO where the manifest goes hung `generate --overwrite` forever,
+/// deaf to Ctrl-C; now it is refused at once, naming the path.
+#[test]
+fn a_fifo_where_a_target_goes_is_refused_not_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    std::fs::create_dir_all(out.join("commerce")).unwrap();
+    let manifest = out.join("commerce/manifest.json");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&manifest)
+            .status()
+            .unwrap()
+            .success()
+    );
+    for flag in ["--overwrite", "--resume"] {
+        let output = coverage()
+            .args([
+                "generate",
+                "--domain",
+                "cart_management",
+                "--behavior",
+                "happy_path",
+                flag,
+                "--out",
+            ])
+            .arg(&out)
+            .timeout(std::time::Duration::from_secs(60))
+            .output()
+            .unwrap();
+        assert_refused(
+            &output,
+            "manifest.json' is not a regular file; coverage reads and replaces only regular files",
+        );
+    }
+}
