@@ -385,3 +385,82 @@ fn a_schema_2_document_still_validates_under_schema_2() {
         String::from_utf8_lossy(&output.stdout)
     );
 }
+
+/// A version-4 document that lost its `schema_version` was checked as
+/// version 1 and drowned in dozens of problems; now it is one line naming
+/// the field (a real version-1 document without it still validates).
+#[test]
+fn a_document_missing_schema_version_gets_one_line_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let (d, _) = write_pair(dir.path());
+    let mut dataset = read(&d);
+    dataset.as_object_mut().unwrap().remove("schema_version");
+    std::fs::write(&d, serde_json::to_string_pretty(&dataset).unwrap()).unwrap();
+    let output = coverage().arg("validate").arg(&d).output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 1, "{stdout}");
+    assert!(
+        lines[0].starts_with(&format!(
+            "{}: /schema_version: missing; a document without it is read as version 1, and this one is not a valid version-1 document (",
+            d.display()
+        )),
+        "{stdout}"
+    );
+    assert!(
+        lines[0].ends_with("add schema_version (supported: 1, 2, 3, 4)"),
+        "{stdout}"
+    );
+    assert!(String::from_utf8_lossy(&output.stderr).contains("1 problem in 1 file"));
+    let legacy = coverage()
+        .arg("validate")
+        .arg(v1("legacy_no_version.dataset.json"))
+        .output()
+        .unwrap();
+    assert!(legacy.status.success(), "{legacy:?}");
+}
+
+/// `validate /dev/zero` said "Not a directory (os error 20)".
+#[test]
+fn validate_of_a_device_says_it_is_not_a_regular_file_or_directory() {
+    let output = coverage().args(["validate", "/dev/zero"]).output().unwrap();
+    assert_refused(
+        &output,
+        "'/dev/zero' is a character device, not a regular file or directory",
+    );
+}
+
+/// `report --out FILE` exited 1, though a refused request is exit 2.
+#[test]
+fn report_out_naming_a_file_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("taken");
+    std::fs::write(&file, "").unwrap();
+    let output = coverage()
+        .args(["report", "--out"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_refused(&output, "it is a regular file; give a directory");
+}
+
+/// A document with two `schema_version`s validated as the last one said.
+#[test]
+fn a_duplicated_key_in_a_document_is_a_problem_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let (d, _) = write_pair(dir.path());
+    let text = std::fs::read_to_string(&d).unwrap();
+    let doubled = text.replacen("{\n", "{\n  \"schema_version\": 1,\n", 1);
+    std::fs::write(&d, doubled).unwrap();
+    let output = coverage().arg("validate").arg(&d).output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        stdout.starts_with(&format!(
+            "{}: /: duplicate key 'schema_version' in one object; give each key once at line ",
+            d.display()
+        )),
+        "{stdout}"
+    );
+}

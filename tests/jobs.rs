@@ -484,3 +484,96 @@ fn validate_checks_each_schema_3_entry_against_its_conversation() {
         found[0].message
     );
 }
+
+/// A `.coverage.lock` that was a symbolic link was followed, creating a
+/// file outside the tree; a FIFO there blocked `open` forever.
+#[test]
+fn a_lock_file_that_is_a_symlink_or_a_fifo_is_refused_not_followed() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    let outside = dir.path().join("outside-file");
+    std::os::unix::fs::symlink(&outside, out.join(job::LOCK_FILE)).unwrap();
+    let output = coverage()
+        .args([
+            "generate",
+            "--domain",
+            "cart_management",
+            "--behavior",
+            "happy_path",
+            "--out",
+        ])
+        .arg(&out)
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .unwrap();
+    assert_refused(
+        &output,
+        ".coverage.lock' is a symbolic link; the lock file is never followed",
+    );
+    assert!(!outside.exists(), "the link was followed");
+
+    std::fs::remove_file(out.join(job::LOCK_FILE)).unwrap();
+    let fifo = out.join(job::LOCK_FILE);
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let output = coverage()
+        .args([
+            "generate",
+            "--domain",
+            "cart_management",
+            "--behavior",
+            "happy_path",
+            "--out",
+        ])
+        .arg(&out)
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .unwrap();
+    assert_refused(
+        &output,
+        ".coverage.lock' is not a regular file; the lock file must be one",
+    );
+}
+
+/// A FIFO where the manifest goes hung `generate --overwrite` forever,
+/// deaf to Ctrl-C; now it is refused at once, naming the path.
+#[test]
+fn a_fifo_where_a_target_goes_is_refused_not_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    std::fs::create_dir_all(out.join("commerce")).unwrap();
+    let manifest = out.join("commerce/manifest.json");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&manifest)
+            .status()
+            .unwrap()
+            .success()
+    );
+    for flag in ["--overwrite", "--resume"] {
+        let output = coverage()
+            .args([
+                "generate",
+                "--domain",
+                "cart_management",
+                "--behavior",
+                "happy_path",
+                flag,
+                "--out",
+            ])
+            .arg(&out)
+            .timeout(std::time::Duration::from_secs(60))
+            .output()
+            .unwrap();
+        assert_refused(
+            &output,
+            "manifest.json' is not a regular file; coverage reads and replaces only regular files",
+        );
+    }
+}

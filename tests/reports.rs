@@ -407,6 +407,51 @@ fn a_model_with_no_rate_is_refused_naming_the_known_ones() {
     assert!(String::from_utf8_lossy(&output.stderr).contains("gpt-4o"));
 }
 
+/// `--rates /dev/zero` used to read without end; a FIFO blocked in `open`.
+#[test]
+fn cost_rates_from_dev_zero_or_a_fifo_or_an_oversized_file_is_refused_at_once() {
+    let output = coverage()
+        .args(["cost", "--rates", "/dev/zero"])
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .unwrap();
+    assert_refused(
+        &output,
+        "cannot read rates file /dev/zero: it is a character device, not a regular file",
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("rates.fifo");
+    assert!(
+        Process::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success(),
+        "mkfifo"
+    );
+    let output = coverage()
+        .args(["cost", "--rates"])
+        .arg(&fifo)
+        .timeout(std::time::Duration::from_secs(60))
+        .output()
+        .unwrap();
+    assert_refused(&output, "it is a FIFO, not a regular file");
+    let big = dir.path().join("big.yaml");
+    let file = std::fs::File::create(&big).unwrap();
+    file.set_len(coverage::input::MAX_INPUT_BYTES + 1).unwrap();
+    let output = coverage()
+        .args(["report", "--out"])
+        .arg(dir.path().join("out"))
+        .arg("--rates")
+        .arg(&big)
+        .output()
+        .unwrap();
+    assert_refused(
+        &output,
+        "it is larger than 64 MiB, the most an input file may be",
+    );
+}
+
 #[test]
 fn litellm_entries_are_imported_per_million() {
     let rates = Rates::parse(

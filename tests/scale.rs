@@ -187,20 +187,28 @@ fn a_run_over_its_limits_is_refused_before_anything_is_written() {
         matches!(refused, Err(JobError::OverMemory { .. })),
         "{refused:?}"
     );
-    let left: Vec<_> = std::fs::read_dir(&out)
-        .unwrap()
-        .map(|e| e.unwrap().file_name())
-        .collect();
-    assert_eq!(left, [job::LOCK_FILE], "a refused run wrote something");
+    // A refused run said "nothing was written" but left the directory
+    // chain and its lock: now it creates nothing at all.
+    assert!(!out.exists(), "a refused run created its output directory");
 
-    // From the command line: exit 2 with both figures.
+    // From the command line: exit 2 with both figures, and no directory.
     let output = coverage()
         .args(["generate", "--max-memory", "1MB", "--out"])
-        .arg(dir.path().join("cli"))
+        .arg(dir.path().join("cli/deep/chain"))
         .output()
         .unwrap();
     assert_refused(&output, "the run is estimated to need");
     assert!(String::from_utf8_lossy(&output.stderr).contains("over the limit of 1.0 MB"));
+    let output = coverage()
+        .args(["generate", "--max-conversations", "1", "--out"])
+        .arg(dir.path().join("cli/deep/chain"))
+        .output()
+        .unwrap();
+    assert_refused(&output, "over the limit of 1; nothing was written");
+    assert!(
+        !dir.path().join("cli").exists(),
+        "a refused run created its directory chain"
+    );
     let output = coverage()
         .args(["generate", "--max-memory", "lots", "--out"])
         .arg(dir.path().join("cli"))

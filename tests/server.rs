@@ -173,6 +173,78 @@ async fn bad_input_gets_a_problem_naming_the_field_the_value_and_what_is_valid()
     );
 }
 
+/// `{"dry_run":true,…,"dry_run":false}` started a real job (the last key
+/// won) and `?seed=1&seed=2` used 2.
+#[tokio::test]
+async fn duplicate_body_keys_and_repeated_query_parameters_are_refused() {
+    let root = tempfile::tempdir().unwrap();
+    let (status, problem, _) = call(
+        root.path(),
+        None,
+        post(
+            "/coverage/generate",
+            r#"{"dry_run":true,"domains":["cart_management"],"dry_run":false}"#,
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+    assert_eq!(problem["field"], "dry_run", "{problem}");
+    assert_eq!(problem["detail"], "the body names 'dry_run' more than once");
+    assert_eq!(
+        std::fs::read_dir(root.path()).unwrap().count(),
+        0,
+        "nothing written"
+    );
+    for path in [
+        "/coverage/generate?dry_run=true&seed=1&seed=2",
+        "/coverage/manifest?seed=1&seed=2",
+        "/coverage/cost?trials=1&trials=2",
+    ] {
+        let (status, problem, _) = call(root.path(), None, get(path)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{path}: {problem}");
+        assert!(
+            problem["detail"]
+                .as_str()
+                .unwrap()
+                .ends_with("is given more than once"),
+            "{path}: {problem}"
+        );
+    }
+    let (status, problem, _) = call(
+        root.path(),
+        None,
+        get("/coverage/generate?dry_run=true&domains=cart_management&domains=product_discovery_search"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "lists still repeat: {problem}");
+}
+
+/// `/files/x.html` was served as a live `text/html` page of the API's origin.
+#[tokio::test]
+async fn files_are_served_as_data_never_as_a_live_page() {
+    let root = tempfile::tempdir().unwrap();
+    std::fs::write(root.path().join("x.html"), "<script>alert(1)</script>").unwrap();
+    std::fs::write(root.path().join("d.dataset.json"), "{}").unwrap();
+    let state = server::state(&config(root.path(), None)).unwrap();
+    for (path, disposition) in [
+        ("/files/x.html", "attachment; filename=\"x.html\""),
+        ("/files/d.dataset.json", "inline"),
+    ] {
+        let response = server::router(state.clone())
+            .oneshot(get(path))
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        let headers = response.headers();
+        assert_eq!(headers["x-content-type-options"], "nosniff", "{path}");
+        assert_eq!(
+            headers["content-security-policy"], "default-src 'none'; sandbox",
+            "{path}"
+        );
+        assert_eq!(headers["content-disposition"], disposition, "{path}");
+    }
+}
+
 #[tokio::test]
 async fn a_dry_run_counts_without_writing_and_the_manifest_and_scenarios_answer() {
     let root = tempfile::tempdir().unwrap();

@@ -72,12 +72,14 @@ impl DiffArgs {
 
 fn read_manifest(path: &Path, name: &str) -> anyhow::Result<ManifestIds> {
     let valid = "give a file written by `coverage manifest --json`, or --seed N";
-    let text = std::fs::read_to_string(path).map_err(|error| {
-        UsageError(format!(
-            "{name} '{}' cannot be read ({error}); {valid}",
-            path.display()
-        ))
-    })?;
+    let text = coverage::input::read_to_string(path, coverage::input::MAX_INPUT_BYTES).map_err(
+        |error| {
+            UsageError(format!(
+                "{name} '{}' cannot be read ({error}); {valid}",
+                path.display()
+            ))
+        },
+    )?;
     ManifestIds::from_json(&text).map_err(|error| {
         UsageError(format!(
             "{name} '{}' is not a manifest ({error}); {valid}",

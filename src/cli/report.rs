@@ -66,6 +66,7 @@ impl ReportArgs {
                 path.display()
             ))
             .into(),
+            e @ ReportError::NotADirectory { .. } => UsageError(e.to_string()).into(),
             other => anyhow::Error::from(other),
         })?;
         writeln!(

@@ -162,8 +162,11 @@ fn bins(s: &Subject) -> Vec<String> {
         .collect();
     if bins.brand_stated != (claimed.brand_bias != BrandBias::None) {
         found.push(format!(
-            "user_facts.brand {:?} does not fit brand_bias '{}'",
-            s.facts.brand,
+            "user_facts.brand {} does not fit brand_bias '{}'",
+            s.facts
+                .brand
+                .as_deref()
+                .map_or_else(|| "null".to_owned(), |brand| format!("'{brand}'")),
             claimed.brand_bias.id()
         ));
     }
@@ -265,14 +268,23 @@ fn offers_follow_from_dates_items_and_conditions(s: &Subject, item: &CatalogItem
                 let applies = reason == crate::contract::dataset::OfferReason::Applies;
                 if offer.applies != applies || offer.reason != Some(reason) {
                     found.push(format!(
-                        "offer '{}' says applies {} ({:?}); its dates, items and condition say {applies} ({reason:?})",
-                        offer.id, offer.applies, offer.reason
+                        "offer '{}' says applies {} (reason {}); its dates, items and condition say {applies} (reason {})",
+                        offer.id,
+                        offer.applies,
+                        offer.reason.map_or_else(|| "null".to_owned(), json_text),
+                        json_text(reason)
                     ));
                 }
             }
         }
     }
     found
+}
+
+/// A value as the document writes it (`"applies"`, `153.85`, `null`),
+/// never as Rust's `Debug` (`Some(Applies)`).
+fn json_text(value: impl serde::Serialize) -> String {
+    serde_json::to_string(&value).unwrap_or_default()
 }
 
 /// §2 and §4: the last graded call is the one the system prompt's rules
@@ -288,8 +300,9 @@ fn expected_call_follows_from_the_prompt(s: &Subject, item: &CatalogItem) -> Vec
     let mut found = Vec::new();
     if s.last.compare != compare {
         found.push(format!(
-            "compare {:?}; expected {compare:?}",
-            s.last.compare
+            "compare {}; expected {}",
+            json_text(&s.last.compare),
+            json_text(&compare)
         ));
     }
     for (name, want) in &arguments {
@@ -351,8 +364,9 @@ fn facts_to_communicate(s: &Subject, item: &CatalogItem) -> Vec<String> {
         return Vec::new();
     }
     vec![format!(
-        "must_communicate {:?}; the decision states {want:?}",
-        s.last.must_communicate
+        "must_communicate {}; the decision states {}",
+        json_text(&s.last.must_communicate),
+        json_text(&want)
     )]
 }
 
@@ -580,8 +594,8 @@ fn trap(s: &Subject, item: &CatalogItem) -> Vec<String> {
     };
     if !violates {
         found.push(format!(
-            "the demand {:?} does not violate the golden",
-            trap.demands
+            "the demand {} does not violate the golden",
+            json_text(&trap.demands)
         ));
     }
     found

@@ -43,7 +43,7 @@ pub enum RatesError {
     Read {
         path: PathBuf,
         #[source]
-        source: std::io::Error,
+        source: crate::input::InputError,
     },
     #[error("rates file {name} is not valid: {message}")]
     Invalid { name: String, message: String },
@@ -57,12 +57,15 @@ impl Rates {
         Self::parse("the default rates", DEFAULT_RATES).expect("the shipped rates file is valid")
     }
 
-    /// Reads a rates file.
+    /// Reads a rates file: a regular file of at most
+    /// [`MAX_INPUT_BYTES`](crate::input::MAX_INPUT_BYTES).
     pub fn load(path: &Path) -> Result<Self, RatesError> {
-        let text = std::fs::read_to_string(path).map_err(|source| RatesError::Read {
-            path: path.to_owned(),
-            source,
-        })?;
+        let text = crate::input::read_to_string(path, crate::input::MAX_INPUT_BYTES).map_err(
+            |source| RatesError::Read {
+                path: path.to_owned(),
+                source,
+            },
+        )?;
         Self::parse(&path.display().to_string(), &text)
     }
 

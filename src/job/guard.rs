@@ -135,11 +135,23 @@ pub fn check(estimate: &Estimate, limits: &Guardrails, out: &Path) -> Result<(),
     Ok(())
 }
 
-/// Bytes an unprivileged writer may still use on the file system of `dir`.
+/// Bytes an unprivileged writer may still use on the file system of `dir`,
+/// or of its nearest existing ancestor when it is not made yet (the check
+/// runs before anything is created).
 #[cfg(unix)]
 fn free_disk(dir: &Path) -> Option<u64> {
     use std::os::unix::ffi::OsStrExt;
-    let path = std::ffi::CString::new(dir.as_os_str().as_bytes()).ok()?;
+    let existing = dir
+        .ancestors()
+        .map(|p| {
+            if p.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                p
+            }
+        })
+        .find(|p| p.is_dir())?;
+    let path = std::ffi::CString::new(existing.as_os_str().as_bytes()).ok()?;
     let mut stat = std::mem::MaybeUninit::<libc::statvfs>::uninit();
     // SAFETY: `path` is a valid C string and `stat` a place statvfs fills
     // in full when it returns 0; it is read only then.

@@ -27,12 +27,42 @@ impl OutputLock {
         };
         std::fs::create_dir_all(dir).map_err(unwritable)?;
         let path: PathBuf = dir.join(LOCK_FILE);
-        let file = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .map_err(unwritable)?;
+        let refuse = |what| JobError::Escape {
+            path: path.clone(),
+            root: dir.to_owned(),
+            what,
+        };
+        // A link is never followed (it could create a file outside the
+        // tree) and nothing but a regular file is opened (a FIFO would
+        // block `open` forever).
+        if let Ok(meta) = std::fs::symlink_metadata(&path) {
+            if meta.file_type().is_symlink() {
+                return Err(refuse(
+                    "is a symbolic link; the lock file is never followed",
+                ));
+            }
+            if !meta.is_file() {
+                return Err(refuse("is not a regular file; the lock file must be one"));
+            }
+        }
+        let mut options = OpenOptions::new();
+        options.create(true).truncate(false).write(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
+        }
+        let file = options.open(&path).map_err(|source| {
+            // Swapped for a link or a FIFO since the check above.
+            if matches!(source.raw_os_error(), Some(libc::ELOOP | libc::ENXIO)) {
+                refuse("is a symbolic link or not a regular file; the lock file must be a regular file")
+            } else {
+                unwritable(source)
+            }
+        })?;
+        if !file.metadata().map_err(unwritable)?.is_file() {
+            return Err(refuse("is not a regular file; the lock file must be one"));
+        }
         match file.try_lock() {
             Ok(()) => Ok(Self { _file: file }),
             Err(TryLockError::WouldBlock) => Err(JobError::Busy {

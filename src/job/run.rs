@@ -46,21 +46,28 @@ pub struct StartedJob {
     _lock: Option<OutputLock>,
 }
 
-/// Takes the output directory, plans the job and makes the checks that
-/// refuse it before any work: a directory in use, one that cannot take
-/// files, a link on the way, and (under [`WritePolicy::Refuse`]) files
-/// in the way. Clears what killed jobs left.
+/// Plans the job, makes the checks that need nothing on disk (the
+/// conversation, memory and disk limits, a subset with a shard) before
+/// creating anything, then takes the output directory and makes the checks
+/// that refuse it before any work: a directory in use, one that cannot
+/// take files, a link on the way, and (under [`WritePolicy::Refuse`])
+/// files in the way. Clears what killed jobs left.
 pub fn start(spec: JobSpec) -> Result<StartedJob, JobError> {
-    let lock = if spec.dry_run {
-        None
-    } else {
-        Some(OutputLock::acquire(&spec.out)?)
-    };
     let tag = JobTag::new();
     // Spans for the phases (plan, check, render, write): no-ops unless
     // the caller installed a tracing subscriber, as `coverage serve` does.
     let plan =
         tracing::info_span!("plan", out = %spec.out.display()).in_scope(|| JobPlan::new(&spec))?;
+    // A refused run creates nothing: not the directory, not the lock.
+    if !spec.dry_run {
+        let estimate = guard::estimate(&plan.files, &plan.deal, spec.concurrency, spec.batch_size);
+        guard::check(&estimate, &spec.guardrails, &spec.out)?;
+    }
+    let lock = if spec.dry_run {
+        None
+    } else {
+        Some(OutputLock::acquire(&spec.out)?)
+    };
     tracing::info_span!("check").in_scope(|| plan.check(&spec, &tag))?;
     Ok(StartedJob {
         spec,
@@ -215,9 +222,6 @@ impl JobPlan {
         let target = self.target(spec, tag);
         let summary_path = self.summary_path();
         if !spec.dry_run {
-            let estimate =
-                guard::estimate(&self.files, &self.deal, spec.concurrency, spec.batch_size);
-            guard::check(&estimate, &spec.guardrails, &spec.out)?;
             let dirs = target.preflight(&self.files, &summary_path)?;
             if spec.policy == WritePolicy::Refuse {
                 // Under refuse every existing target is a conflict: say so

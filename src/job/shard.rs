@@ -123,7 +123,13 @@ pub(crate) fn read_shards(dirs: &[PathBuf]) -> Result<Merged, JobError> {
             }
             .into());
         };
-        let text = std::fs::read_to_string(path).map_err(JobError::io(path))?;
+        let text =
+            crate::input::read_to_string(path, crate::input::MAX_INPUT_BYTES).map_err(|e| {
+                ShardError::BadManifest {
+                    path: path.clone(),
+                    reason: e.to_string(),
+                }
+            })?;
         let manifest: ShardManifest =
             serde_json::from_str(&text).map_err(|e| ShardError::BadManifest {
                 path: path.clone(),

@@ -101,6 +101,30 @@ impl Target<'_> {
             })?;
             let _ = std::fs::remove_file(&probe);
         }
+        // A target that exists must be a regular file: reading a FIFO (to
+        // compare, resume or version it) would block for ever, and a link
+        // would be followed.
+        let targets = files
+            .iter()
+            .flat_map(|p| {
+                let (dataset, golden) = self.relative(&p.file);
+                let mut files = self.files_of(&dataset);
+                files.extend(self.files_of(&golden));
+                files
+            })
+            .chain([extra.to_owned()]);
+        for relative in targets {
+            let path = self.out.join(relative);
+            if let Ok(meta) = path.symlink_metadata()
+                && !meta.is_file()
+            {
+                return Err(JobError::Escape {
+                    path,
+                    root: self.out.to_owned(),
+                    what: "is not a regular file; coverage reads and replaces only regular files",
+                });
+            }
+        }
         Ok(dirs.into_iter().map(|dir| self.out.join(dir)).collect())
     }
 

@@ -20,6 +20,10 @@ pub enum ReportError {
     /// nothing was written.
     #[error("{} exists; nothing was written", path.display())]
     Exists { path: PathBuf },
+    /// The output directory cannot be used (it is a file, or cannot be
+    /// created); nothing was written.
+    #[error("--out '{}' cannot be a report directory: {reason}; give a directory (created if missing); nothing was written", path.display())]
+    NotADirectory { path: PathBuf, reason: String },
     #[error("cannot write {}: {source}", path.display())]
     Io {
         path: PathBuf,
@@ -70,10 +74,6 @@ pub fn write(
     files: &[ReportFile],
     overwrite: bool,
 ) -> Result<Vec<PathBuf>, ReportError> {
-    let io = |path: &Path| {
-        let path = path.to_owned();
-        move |source| ReportError::Io { path, source }
-    };
     if let Some(path) = files
         .iter()
         .map(|f| dir.join(f.name))
@@ -81,7 +81,18 @@ pub fn write(
     {
         return Err(ReportError::Exists { path });
     }
-    std::fs::create_dir_all(dir).map_err(io(dir))?;
+    if let Ok(meta) = std::fs::metadata(dir)
+        && !meta.is_dir()
+    {
+        return Err(ReportError::NotADirectory {
+            path: dir.to_owned(),
+            reason: format!("it is {}", crate::input::describe(meta.file_type())),
+        });
+    }
+    std::fs::create_dir_all(dir).map_err(|e| ReportError::NotADirectory {
+        path: dir.to_owned(),
+        reason: e.to_string(),
+    })?;
     let mut written = Vec::with_capacity(files.len());
     for file in files {
         let target = dir.join(file.name);

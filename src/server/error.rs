@@ -100,14 +100,26 @@ impl ApiError {
             JobError::Cancelled => StatusCode::CONFLICT,
             JobError::Io { .. } => StatusCode::INTERNAL_SERVER_ERROR,
         };
+        // The root itself is `.`; its absolute path is never shown.
         let relative = |path: &Path| {
-            path.strip_prefix(root)
+            let shown = path
+                .strip_prefix(root)
                 .unwrap_or(path)
                 .display()
-                .to_string()
+                .to_string();
+            if shown.is_empty() {
+                ".".to_owned()
+            } else {
+                shown
+            }
         };
-        let root_text = format!("{}/", root.display());
-        let mut api = Self::new(status, error.to_string().replace(&root_text, ""));
+        let root_text = root.display().to_string();
+        let detail = error
+            .to_string()
+            .replace(&format!("'{root_text}/'"), ROOT_NAMED)
+            .replace(&format!("'{root_text}'"), ROOT_NAMED)
+            .replace(&format!("{root_text}/"), "");
+        let mut api = Self::new(status, detail);
         match &error {
             JobError::TargetsExist { paths } => {
                 api.1.paths = paths.iter().map(|p| relative(p)).collect();
@@ -130,6 +142,9 @@ impl ApiError {
     }
 }
 
+/// How a message names the server's root directory.
+const ROOT_NAMED: &str = "'.' (the server's root)";
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let mut response = (self.0, Json(*self.1)).into_response();
@@ -138,5 +153,34 @@ impl IntoResponse for ApiError {
             header::HeaderValue::from_static("application/problem+json"),
         );
         response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_busy_root_is_named_not_shown_as_an_empty_directory() {
+        let root = Path::new("/srv/data");
+        for dir in [root.join(""), root.to_owned()] {
+            let ApiError(status, problem) = ApiError::from_job(JobError::Busy { dir }, root);
+            assert_eq!(status, StatusCode::CONFLICT);
+            assert_eq!(
+                problem.detail,
+                "output directory '.' (the server's root) is in use by another coverage run; nothing was written"
+            );
+            assert_eq!(problem.value, Some(Value::String(".".into())));
+        }
+        let ApiError(_, problem) = ApiError::from_job(
+            JobError::Busy {
+                dir: root.join("runs/a"),
+            },
+            root,
+        );
+        assert_eq!(
+            problem.detail,
+            "output directory 'runs/a' is in use by another coverage run; nothing was written"
+        );
     }
 }

@@ -467,16 +467,43 @@ pub fn ids<T: TaxonomyEnum>(field: &str, names: Vec<String>) -> Result<Vec<T>, A
         .collect()
 }
 
-/// A query string's `key=value` pairs, decoded, in order.
+/// The query parameters that are lists, and so may repeat.
+const LIST_PARAMETERS: [&str; 8] = [
+    "domains",
+    "domain",
+    "behaviors",
+    "behavior",
+    "layouts",
+    "layout",
+    "model",
+    "models",
+];
+
+/// A query string's `key=value` pairs, decoded, in order. A parameter that
+/// is not a list given twice (`seed=1&seed=2`) is a 400 naming it: which
+/// one was meant cannot be known.
 pub(crate) fn pairs(query: &str) -> Result<Vec<(String, String)>, ApiError> {
-    serde_urlencoded::from_str(query).map_err(|e| {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).map_err(|e| {
         ApiError::invalid(
             "",
             Value::String(query.to_owned()),
             format!("not a query string: {e}"),
             "key=value pairs",
         )
-    })
+    })?;
+    let mut seen = std::collections::BTreeSet::new();
+    for (key, value) in &pairs {
+        if !LIST_PARAMETERS.contains(&key.as_str()) && !seen.insert(key.as_str()) {
+            return Err(ApiError::invalid(
+                key,
+                Value::String(value.clone()),
+                format!("parameter '{key}' is given more than once"),
+                "each parameter once (only lists may repeat)",
+            )
+            .with_status(axum::http::StatusCode::BAD_REQUEST));
+        }
+    }
+    Ok(pairs)
 }
 
 /// `out`: a relative path of plain names; no `..`, no absolute path.
@@ -533,6 +560,15 @@ mod tests {
             assert_eq!(status.as_u16(), 422, "{bad}");
             assert_eq!(problem.field.as_deref(), Some("out"), "{bad}");
         }
+    }
+
+    #[test]
+    fn a_repeated_query_parameter_is_a_400_unless_it_is_a_list() {
+        let ApiError(status, problem) = pairs("seed=1&domains=a&seed=2").unwrap_err();
+        assert_eq!(status, axum::http::StatusCode::BAD_REQUEST);
+        assert_eq!(problem.detail, "parameter 'seed' is given more than once");
+        assert_eq!(problem.field.as_deref(), Some("seed"));
+        assert_eq!(pairs("domains=a&domains=b&domain=c").unwrap().len(), 3);
     }
 
     #[test]

@@ -325,11 +325,41 @@ pub struct Jobs {
     inner: Mutex<JobsInner>,
 }
 
-#[derive(Default)]
 struct JobsInner {
+    /// This server's start, in milliseconds since the Unix epoch, in base
+    /// 36: ids of jobs of an earlier run of the server never come back.
+    epoch: String,
     next: u64,
     order: VecDeque<String>,
     records: HashMap<String, Arc<JobRecord>>,
+}
+
+impl Default for JobsInner {
+    fn default() -> Self {
+        let millis = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis());
+        Self {
+            epoch: base36(millis),
+            next: 0,
+            order: VecDeque::new(),
+            records: HashMap::new(),
+        }
+    }
+}
+
+fn base36(mut n: u128) -> String {
+    const DIGITS: &[u8; 36] = b"0123456789abcdefghijklmnopqrstuvwxyz";
+    let mut text = Vec::new();
+    loop {
+        text.push(DIGITS[(n % 36) as usize]);
+        n /= 36;
+        if n == 0 {
+            break;
+        }
+    }
+    text.reverse();
+    String::from_utf8(text).expect("ASCII digits")
 }
 
 impl Jobs {
@@ -337,7 +367,7 @@ impl Jobs {
     pub fn add(&self, out: String, cancel: CancelToken) -> Arc<JobRecord> {
         let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
         inner.next += 1;
-        let id = format!("job-{}", inner.next);
+        let id = format!("job-{}-{}", inner.epoch, inner.next);
         let record = Arc::new(JobRecord::new(id.clone(), out, cancel));
         inner.order.push_back(id.clone());
         inner.records.insert(id, record.clone());
@@ -370,5 +400,27 @@ impl Jobs {
             .iter()
             .map(|id| inner.records[id].clone())
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Ids restarted at `job-1` with every server, so an id kept from an
+    /// earlier run could name another job.
+    #[test]
+    fn job_ids_of_two_server_runs_never_collide() {
+        assert_eq!(base36(0), "0");
+        assert_eq!(base36(36 * 36 + 35), "10z");
+        let first = Jobs::default();
+        std::thread::sleep(std::time::Duration::from_millis(2));
+        let second = Jobs::default();
+        let a = first.add("a".into(), CancelToken::new());
+        let b = second.add("b".into(), CancelToken::new());
+        assert_ne!(a.id, b.id);
+        assert!(a.id.starts_with("job-") && a.id.ends_with("-1"), "{}", a.id);
+        let a2 = first.add("a".into(), CancelToken::new());
+        assert!(a2.id.ends_with("-2"), "{}", a2.id);
     }
 }

@@ -24,10 +24,13 @@ impl Previous {
     /// forms is an error naming it.
     pub fn read(path: &Path) -> Result<Self, SubsetError> {
         let shown = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| SubsetError::Unreadable {
-            path: shown.clone(),
-            reason: e.to_string(),
-        })?;
+        let text =
+            crate::input::read_to_string(path, crate::input::MAX_INPUT_BYTES).map_err(|e| {
+                SubsetError::Unreadable {
+                    path: shown.clone(),
+                    reason: e.to_string(),
+                }
+            })?;
         let foreign = |reason: String| SubsetError::Foreign {
             path: shown.clone(),
             reason,

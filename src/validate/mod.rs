@@ -87,6 +87,8 @@ impl Report {
 pub enum ValidateError {
     #[error("no such file or directory: {}", .0.display())]
     NoSuchPath(PathBuf),
+    #[error("'{}' is {kind}, not a regular file or directory; give dataset or golden files, or directories of them", .path.display())]
+    NotFileOrDirectory { path: PathBuf, kind: &'static str },
     #[error("cannot read '{}': {source}", .path.display())]
     Unreadable {
         path: PathBuf,
@@ -167,8 +169,14 @@ pub fn validate_paths(paths: &[PathBuf], options: Options) -> Result<Report, Val
     let mut skipped = Vec::new();
     let mut trees: Vec<Vec<PathBuf>> = Vec::new();
     for path in paths {
-        if !path.exists() {
+        let Ok(meta) = std::fs::metadata(path) else {
             return Err(ValidateError::NoSuchPath(path.clone()));
+        };
+        if !meta.is_file() && !meta.is_dir() {
+            return Err(ValidateError::NotFileOrDirectory {
+                path: path.clone(),
+                kind: crate::input::describe(meta.file_type()),
+            });
         }
         let files = tree::files(path, &is_document, &mut skipped).map_err(|source| {
             ValidateError::Unreadable {

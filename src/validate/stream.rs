@@ -10,6 +10,8 @@ use std::io::{BufRead, BufReader, Read};
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
+use crate::strict_json::StrictValue;
+
 /// Told what a document holds, in order.
 pub trait Listener {
     /// A top-level field other than the item list.
@@ -26,7 +28,16 @@ pub fn json(reader: impl Read, listener: &mut dyn Listener) -> Result<(), String
     DocumentSeed { listener }
         .deserialize(&mut deserializer)
         .and_then(|()| deserializer.end())
-        .map_err(|e| format!("not valid JSON: {e}"))
+        .map_err(|e| not_json(&e))
+}
+
+/// What is wrong with a document that did not parse: a repeated key is
+/// named as such, anything else is "not valid JSON".
+pub(super) fn not_json(error: &serde_json::Error) -> String {
+    match crate::strict_json::duplicate_key(error) {
+        Some(_) => error.to_string(),
+        None => format!("not valid JSON: {error}"),
+    }
 }
 
 /// Streams a JSON Lines document: the header's fields (from its sidecar
@@ -48,8 +59,8 @@ pub fn json_lines(
         if line.trim().is_empty() {
             continue;
         }
-        let item: Value = serde_json::from_str(&line)
-            .map_err(|e| format!("line {}: not valid JSON: {e}", number + 1))?;
+        let item: Value = crate::strict_json::from_str(&line)
+            .map_err(|e| format!("line {}: {}", number + 1, not_json(&e)))?;
         if !began {
             began = true;
             let legacy = header.is_none() && item.get("metadata").is_some();
@@ -99,14 +110,20 @@ impl<'de> Visitor<'de> for DocumentSeed<'_> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let mut seen = std::collections::BTreeSet::new();
         while let Some(key) = map.next_key::<String>()? {
+            if !seen.insert(key.clone()) {
+                return Err(de::Error::custom(crate::strict_json::duplicate_message(
+                    &key,
+                )));
+            }
             if ITEM_KEYS.contains(&key.as_str()) {
                 self.listener.begin_items(&key);
                 map.next_value_seed(ItemsSeed {
                     listener: &mut *self.listener,
                 })?;
             } else {
-                let value: Value = map.next_value()?;
+                let StrictValue(value) = map.next_value()?;
                 self.listener.header(key, value);
             }
         }
@@ -135,7 +152,7 @@ impl<'de> Visitor<'de> for ItemsSeed<'_> {
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         let mut index = 0;
-        while let Some(item) = seq.next_element::<Value>()? {
+        while let Some(StrictValue(item)) = seq.next_element()? {
             self.listener.item(index, item);
             index += 1;
         }

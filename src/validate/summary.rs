@@ -105,7 +105,7 @@ fn read_sidecar(path: &Path, problems: &mut Problems) -> Option<Option<Map<Strin
             return None;
         }
     };
-    match serde_json::from_str::<Value>(&text) {
+    match crate::strict_json::from_str(&text) {
         Ok(Value::Object(map)) => Some(Some(map)),
         Ok(_) => {
             problems.push(
@@ -116,7 +116,7 @@ fn read_sidecar(path: &Path, problems: &mut Problems) -> Option<Option<Map<Strin
             None
         }
         Err(e) => {
-            problems.push(&file, "", format!("not valid JSON: {e}"));
+            problems.push(&file, "", stream::not_json(&e));
             None
         }
     }
@@ -135,6 +135,10 @@ struct Checker<'a> {
     hash: LineHasher,
     groups: BTreeMap<(String, String), (usize, LineHasher)>,
     difficulties: BTreeSet<Difficulty>,
+    /// Without `schema_version` the document is read as version 1; its
+    /// problems as such are only counted here, and reported as one line
+    /// naming the missing field when there are any.
+    implied: Option<Problems>,
 }
 
 impl<'a> Checker<'a> {
@@ -151,6 +155,7 @@ impl<'a> Checker<'a> {
             hash: LineHasher::default(),
             groups: BTreeMap::new(),
             difficulties: BTreeSet::new(),
+            implied: None,
         }
     }
 
@@ -177,7 +182,7 @@ impl<'a> Checker<'a> {
         self.finish(path, if jsonl { "jsonl" } else { "json" })
     }
 
-    fn finish(self, path: &Path, format: &'static str) -> Option<Summary> {
+    fn finish(mut self, path: &Path, format: &'static str) -> Option<Summary> {
         let Some(kind) = self.kind else {
             self.problems.push(
                 &self.file,
@@ -205,9 +210,10 @@ impl<'a> Checker<'a> {
         let mut document = Value::Object(self.header.clone());
         document[kind.items_key()] = json!([]);
         let items_prefix = format!("/{}/", kind.items_key());
+        let target = self.implied.as_mut().unwrap_or(&mut *self.problems);
         for (pointer, message) in self.schemas.check(kind, version, &document) {
             if !pointer.starts_with(&items_prefix) {
-                self.problems.push(&self.file, pointer, message);
+                target.push(&self.file, pointer, message);
             }
         }
         let metadata = self.header.get("metadata").cloned().unwrap_or(Value::Null);
@@ -227,7 +233,27 @@ impl<'a> Checker<'a> {
                 .map(|(key, (n, hash))| (key, (n, hash.finish())))
                 .collect(),
         };
-        checks::document_totals(&summary, &self.difficulties, self.problems);
+        match self.implied {
+            None => checks::document_totals(&summary, &self.difficulties, self.problems),
+            Some(mut implied) => {
+                checks::document_totals(&summary, &self.difficulties, &mut implied);
+                let count: usize = implied.per_file.values().sum();
+                if count > 0 {
+                    self.problems.push(
+                        &summary.file,
+                        "/schema_version",
+                        format!(
+                            "missing; a document without it is read as version 1, and this one is not a valid version-1 document ({count} problem{} as version 1); add schema_version (supported: {})",
+                            if count == 1 { "" } else { "s" },
+                            SUPPORTED
+                                .map(|v| v.to_string())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    );
+                }
+            }
+        }
         Some(summary)
     }
 }
@@ -254,6 +280,9 @@ impl Listener for Checker<'_> {
                 ),
             );
         }
+        if self.version == 1 && !self.header.contains_key("schema_version") {
+            self.implied = Some(Problems::new(0));
+        }
         let mut wrapper = Value::Object(self.header.clone());
         wrapper[key] = json!([Value::Null]);
         self.wrapper = wrapper;
@@ -264,6 +293,7 @@ impl Listener for Checker<'_> {
         let line = serde_json::to_string(&item).expect("a parsed value serializes");
         self.hash.add(&line);
         let mut summary = ItemSummary::default();
+        let target = self.implied.as_mut().unwrap_or(&mut *self.problems);
         match kind {
             Kind::Dataset => {
                 checks::conversation(
@@ -272,7 +302,7 @@ impl Listener for Checker<'_> {
                     &mut summary,
                     &mut self.difficulties,
                     self.version,
-                    &mut |p, m| self.problems.push(&self.file, p, m),
+                    &mut |p, m| target.push(&self.file, p, m),
                 );
                 if let (Some(domain), Some(behavior)) =
                     (item["domain"].as_str(), item["behavior"].as_str())
@@ -286,7 +316,7 @@ impl Listener for Checker<'_> {
                 }
             }
             Kind::Golden => checks::entry(&item, index, &mut summary, self.version, &mut |p, m| {
-                self.problems.push(&self.file, p, m)
+                target.push(&self.file, p, m)
             }),
         }
         self.items.push(summary);
@@ -298,10 +328,10 @@ impl Listener for Checker<'_> {
         let key = kind.items_key();
         self.wrapper[key][0] = item;
         let inner = format!("/{key}/0");
+        let target = self.implied.as_mut().unwrap_or(&mut *self.problems);
         for (pointer, message) in self.schemas.check(kind, self.version, &self.wrapper) {
             if let Some(rest) = pointer.strip_prefix(&inner) {
-                self.problems
-                    .push(&self.file, format!("/{key}/{index}{rest}"), message);
+                target.push(&self.file, format!("/{key}/{index}{rest}"), message);
             }
         }
         self.wrapper[key][0] = Value::Null;

@@ -42,12 +42,49 @@ pub async fn file(
     let file = tokio::fs::File::open(&absolute)
         .await
         .map_err(|_| not_found())?;
+    let content_type = content_type(&absolute);
+    // A file under the root is data, never a live page of this origin: a
+    // generated (or planted) `x.html` must not run with the API's rights.
+    let disposition = if INLINE.contains(&content_type) {
+        "inline".to_owned()
+    } else {
+        format!("attachment; filename=\"{}\"", header_safe(&absolute))
+    };
     let headers = [
-        (header::CONTENT_TYPE, content_type(&absolute)),
-        (header::CONTENT_LENGTH, &meta.len().to_string()),
+        (header::CONTENT_TYPE, content_type.to_owned()),
+        (header::CONTENT_LENGTH, meta.len().to_string()),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
+        (header::CONTENT_SECURITY_POLICY, FILES_CSP.to_owned()),
+        (header::CONTENT_DISPOSITION, disposition),
     ];
-    let headers = headers.map(|(name, value)| (name, value.to_owned()));
     Ok((headers, Body::from_stream(ReaderStream::new(file))).into_response())
+}
+
+/// The policy of every `/files` answer: load nothing, run nothing.
+pub const FILES_CSP: &str = "default-src 'none'; sandbox";
+
+/// The content types shown in the browser; everything else downloads.
+const INLINE: [&str; 3] = [
+    "application/json",
+    "application/jsonl",
+    "text/csv; charset=utf-8",
+];
+
+/// The file's name for `Content-Disposition`: printable ASCII, with quotes
+/// and backslashes replaced, so the header is always valid.
+fn header_safe(path: &FsPath) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default()
+        .chars()
+        .map(|c| {
+            if (c.is_ascii_graphic() && c != '"' && c != '\\') || c == ' ' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
 }
 
 /// The path as plain names only; `None` for anything else, and for the

@@ -103,12 +103,20 @@ pub async fn post(State(state): State<Arc<AppState>>, body: Body) -> Result<Resp
     let value: Value = if bytes.iter().all(u8::is_ascii_whitespace) {
         Value::Null
     } else {
-        serde_json::from_slice(&bytes).map_err(|e| {
-            ApiError::new(
-                StatusCode::BAD_REQUEST,
-                format!("the body is not JSON: {e}"),
-            )
-        })?
+        crate::strict_json::from_slice(&bytes).map_err(
+            |e| match crate::strict_json::duplicate_key(&e) {
+                Some(key) => ApiError::invalid(
+                    &key,
+                    Value::String(key.clone()),
+                    format!("the body names '{key}' more than once"),
+                    "each field once",
+                ),
+                None => ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    format!("the body is not JSON: {e}"),
+                ),
+            },
+        )?
     };
     let request = Generate::from_json(&value)?;
     respond(state, request).await

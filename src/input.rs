@@ -1,0 +1,141 @@
+//! Reading a file the user named (a rates file, a manifest, a `--keep-from`
+//! list): only a regular file, and at most a bounded number of bytes, so
+//! `--rates /dev/zero` or a FIFO is an error at once rather than a run that
+//! reads or waits forever.
+
+use std::fs::{File, FileType, OpenOptions};
+use std::io::Read;
+use std::path::Path;
+
+/// The most bytes read from one user-named input file (64 MiB; the largest
+/// real input, a full manifest or LiteLLM's price list, is a few MB).
+pub const MAX_INPUT_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Why an input file was not read; the caller names the file.
+#[derive(Debug, thiserror::Error)]
+pub enum InputError {
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    #[error("it is {kind}, not a regular file")]
+    NotRegular { kind: &'static str },
+    #[error("it is larger than {} MiB, the most an input file may be", limit / (1024 * 1024))]
+    TooLarge { limit: u64 },
+    #[error("it is not UTF-8 text")]
+    NotText,
+}
+
+/// What kind of file `file_type` is, in words ("a directory", "a FIFO", …).
+pub fn describe(file_type: FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if file_type.is_fifo() {
+            return "a FIFO";
+        }
+        if file_type.is_char_device() {
+            return "a character device";
+        }
+        if file_type.is_block_device() {
+            return "a block device";
+        }
+        if file_type.is_socket() {
+            return "a socket";
+        }
+    }
+    if file_type.is_dir() {
+        "a directory"
+    } else if file_type.is_symlink() {
+        "a symbolic link"
+    } else if file_type.is_file() {
+        "a regular file"
+    } else {
+        "a special file"
+    }
+}
+
+/// Opens `path` for reading without ever blocking in `open` (a FIFO with
+/// no writer would), and refuses anything but a regular file.
+pub fn open_regular(path: &Path) -> Result<File, InputError> {
+    let mut options = OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        // Ignored by regular files; makes `open` of a FIFO return at once.
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    let file = options.open(path)?;
+    let file_type = file.metadata()?.file_type();
+    if !file_type.is_file() {
+        return Err(InputError::NotRegular {
+            kind: describe(file_type),
+        });
+    }
+    Ok(file)
+}
+
+/// The text of the regular file `path`, refusing one over `limit` bytes.
+pub fn read_to_string(path: &Path, limit: u64) -> Result<String, InputError> {
+    let file = open_regular(path)?;
+    let mut bytes = Vec::new();
+    file.take(limit + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > limit {
+        return Err(InputError::TooLarge { limit });
+    }
+    String::from_utf8(bytes).map_err(|_| InputError::NotText)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_character_device_is_refused_without_reading() {
+        let error = read_to_string(Path::new("/dev/zero"), MAX_INPUT_BYTES).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "it is a character device, not a regular file"
+        );
+    }
+
+    #[test]
+    fn a_directory_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let error = read_to_string(dir.path(), MAX_INPUT_BYTES).unwrap_err();
+        assert!(
+            matches!(
+                error,
+                InputError::NotRegular {
+                    kind: "a directory"
+                }
+            ),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn a_fifo_is_refused_without_blocking() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("fifo");
+        let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        let error = read_to_string(&fifo, MAX_INPUT_BYTES).unwrap_err();
+        assert_eq!(error.to_string(), "it is a FIFO, not a regular file");
+    }
+
+    #[test]
+    fn a_file_over_the_limit_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("big");
+        std::fs::write(&path, vec![b'a'; 2 * 1024 * 1024 + 1]).unwrap();
+        let error = read_to_string(&path, 2 * 1024 * 1024).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "it is larger than 2 MiB, the most an input file may be"
+        );
+        assert_eq!(
+            read_to_string(&path, 3 * 1024 * 1024).unwrap().len(),
+            2 * 1024 * 1024 + 1
+        );
+    }
+}
