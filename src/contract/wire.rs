@@ -29,44 +29,67 @@ pub mod empty_is_none {
     }
 }
 
-/// A map of names to strings written as a list of `{field, line}` (the
-/// keys differ between domains); a JSON object reads too.
+/// A map written as a list of `{<key>: name, <value>: value}` pairs, the
+/// shape column loaders need when the names differ between rows; a JSON
+/// object of the same map reads too.
+fn write_pairs<S: Serializer, V: Serialize>(
+    map: &BTreeMap<String, V>,
+    [key, value]: [&str; 2],
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    let pairs: Vec<Value> = map
+        .iter()
+        .map(|(name, v)| {
+            let mut pair = Map::new();
+            pair.insert(key.to_owned(), Value::String(name.clone()));
+            pair.insert(
+                value.to_owned(),
+                serde_json::to_value(v).unwrap_or(Value::Null),
+            );
+            Value::Object(pair)
+        })
+        .collect();
+    pairs.serialize(s)
+}
+
+fn read_pairs<'de, D: Deserializer<'de>, V: for<'a> Deserialize<'a>>(
+    d: D,
+    [key, value]: [&str; 2],
+) -> Result<BTreeMap<String, V>, D::Error> {
+    match Value::deserialize(d)? {
+        Value::Array(items) => items
+            .into_iter()
+            .map(|mut item| {
+                let name = item[key]
+                    .as_str()
+                    .ok_or_else(|| D::Error::custom(format!("each pair needs a string '{key}'")))?
+                    .to_owned();
+                let v = serde_json::from_value(item[value].take()).map_err(D::Error::custom)?;
+                Ok((name, v))
+            })
+            .collect(),
+        other => serde_json::from_value(other).map_err(D::Error::custom),
+    }
+}
+
+/// A customer record, field to line, written as a list of `{field, line}`
+/// (the fields differ between domains).
 pub mod field_lines {
     use super::*;
 
-    #[derive(Serialize, Deserialize)]
-    struct Line {
-        field: String,
-        line: String,
-    }
+    const NAMES: [&str; 2] = ["field", "line"];
 
     pub fn serialize<S: Serializer>(
         map: &BTreeMap<String, String>,
         s: S,
     ) -> Result<S::Ok, S::Error> {
-        let lines: Vec<Line> = map
-            .iter()
-            .map(|(field, line)| Line {
-                field: field.clone(),
-                line: line.clone(),
-            })
-            .collect();
-        lines.serialize(s)
+        write_pairs(map, NAMES, s)
     }
 
     pub fn deserialize<'de, D: Deserializer<'de>>(
         d: D,
     ) -> Result<BTreeMap<String, String>, D::Error> {
-        match Value::deserialize(d)? {
-            Value::Array(items) => items
-                .into_iter()
-                .map(|item| {
-                    let line: Line = serde_json::from_value(item).map_err(D::Error::custom)?;
-                    Ok((line.field, line.line))
-                })
-                .collect(),
-            other => serde_json::from_value(other).map_err(D::Error::custom),
-        }
+        read_pairs(d, NAMES)
     }
 }
 
@@ -92,44 +115,24 @@ pub mod arguments_as_json {
 }
 
 /// A map of argument names to how they are compared, written as a list of
-/// `{argument, compare}`; an object reads too.
+/// `{argument, compare}`.
 pub mod compare_list {
     use super::*;
     use crate::contract::golden::Compare;
 
-    #[derive(Serialize, Deserialize)]
-    struct Entry {
-        argument: String,
-        compare: Compare,
-    }
+    const NAMES: [&str; 2] = ["argument", "compare"];
 
     pub fn serialize<S: Serializer>(
         map: &BTreeMap<String, Compare>,
         s: S,
     ) -> Result<S::Ok, S::Error> {
-        let entries: Vec<Entry> = map
-            .iter()
-            .map(|(argument, compare)| Entry {
-                argument: argument.clone(),
-                compare: *compare,
-            })
-            .collect();
-        entries.serialize(s)
+        write_pairs(map, NAMES, s)
     }
 
     pub fn deserialize<'de, D: Deserializer<'de>>(
         d: D,
     ) -> Result<BTreeMap<String, Compare>, D::Error> {
-        match Value::deserialize(d)? {
-            Value::Array(items) => items
-                .into_iter()
-                .map(|item| {
-                    let entry: Entry = serde_json::from_value(item).map_err(D::Error::custom)?;
-                    Ok((entry.argument, entry.compare))
-                })
-                .collect(),
-            other => serde_json::from_value(other).map_err(D::Error::custom),
-        }
+        read_pairs(d, NAMES)
     }
 }
 
