@@ -5,9 +5,12 @@
 mod cost;
 mod diff;
 mod generate;
+mod grade;
 mod manifest;
 mod metrics;
 mod report;
+mod run;
+mod samples;
 mod serve;
 mod show;
 mod subset;
@@ -42,11 +45,15 @@ struct App {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    Compare(grade::CompareArgs),
     Diff(diff::DiffArgs),
     Generate(generate::GenerateArgs),
+    Grade(grade::GradeArgs),
     Merge(generate::MergeArgs),
     Manifest(manifest::ManifestArgs),
     Report(report::ReportArgs),
+    Run(run::RunArgs),
+    Samples(samples::SamplesArgs),
     Cost(cost::CostArgs),
     Serve(serve::ServeArgs),
     Show(show::ShowArgs),
@@ -57,11 +64,15 @@ enum Command {
 impl Command {
     fn exec(self, out: &mut dyn Write) -> anyhow::Result<()> {
         match self {
+            Self::Compare(args) => args.exec(out),
             Self::Diff(args) => args.exec(out),
             Self::Generate(args) => args.exec(out),
+            Self::Grade(args) => args.exec(out),
             Self::Merge(args) => args.exec(out),
             Self::Manifest(args) => args.exec(out),
             Self::Report(args) => args.exec(out),
+            Self::Run(args) => args.exec(out),
+            Self::Samples(args) => args.exec(out),
             Self::Cost(args) => args.exec(out),
             Self::Serve(args) => args.exec(out),
             Self::Show(args) => args.exec(out),

@@ -31,13 +31,13 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::thread::JoinHandle;
 
-pub use atomic::TEMP_PREFIX;
+pub use atomic::{AtomicFile, JobTag, TEMP_PREFIX};
 pub use document::sidecar_of;
 pub use error::{InvalidShard, JobError, ShardError};
 pub use guard::{Estimate, Guardrails, machine_memory};
 pub use lines::{DEFAULT_BATCH, LineHasher};
-pub use lock::LOCK_FILE;
-pub use plan::{OutputFile, conversations, plan};
+pub use lock::{LOCK_FILE, OutputLock};
+pub use plan::{OutputFile, Planned, conversations, plan, planned_files};
 pub use run::{StartedJob, run, start};
 pub use shard::Shard;
 

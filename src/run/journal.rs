@@ -1,0 +1,141 @@
+//! `transcripts.jsonl`: one line per finished (sample, trial), appended with
+//! one write each so that a crash leaves at most a torn last line, which
+//! [`Journal::open`] finds and cuts off before anything is appended.
+
+use std::collections::HashMap;
+use std::fs::{File, OpenOptions};
+use std::io::{BufRead, BufReader, Read, Seek, Write};
+use std::path::{Path, PathBuf};
+
+use super::RunError;
+use crate::contract::run::{ErrorKind, Transcript};
+
+/// The longest transcript line read back.
+pub const MAX_LINE: u64 = 16 << 20;
+
+/// What the lines already written say about each key: the latest line's
+/// error kind (`None` for a reply) and the sums they add to the totals.
+#[derive(Debug, Default)]
+pub struct Finished {
+    pub keys: HashMap<(String, u32), Option<ErrorKind>>,
+    pub requests: u64,
+    pub prompt_tokens: u64,
+    pub completion_tokens: u64,
+}
+
+impl Finished {
+    pub fn add(&mut self, line: &Transcript) {
+        self.requests += u64::from(line.attempts);
+        self.prompt_tokens += line.usage.prompt_tokens;
+        self.completion_tokens += line.usage.completion_tokens;
+        self.keys.insert(
+            (line.sample_id.clone(), line.trial),
+            ErrorKind::parse(&line.error_kind),
+        );
+    }
+
+    /// Keys whose latest line is an error that left nothing to grade.
+    pub fn errors(&self) -> usize {
+        self.keys
+            .values()
+            .filter(|kind| kind.is_some_and(|k| !k.is_gradable()))
+            .count()
+    }
+}
+
+/// The transcripts file, open for appending.
+pub struct Journal {
+    file: File,
+    path: PathBuf,
+}
+
+impl Journal {
+    /// Opens (or creates) `path`, reads what it holds and cuts off a torn
+    /// last line. A damaged line anywhere else is an error: the file is
+    /// not this tool's, or was edited.
+    pub fn open(path: &Path) -> Result<(Self, Finished), RunError> {
+        let io = |source: std::io::Error| RunError::Io {
+            path: path.to_owned(),
+            source,
+        };
+        if let Ok(meta) = std::fs::symlink_metadata(path)
+            && !meta.is_file()
+        {
+            return Err(RunError::Samples {
+                path: path.to_owned(),
+                message: "is not a regular file".into(),
+            });
+        }
+        let mut file = OpenOptions::new()
+            .read(true)
+            .append(true)
+            .create(true)
+            .open(path)
+            .map_err(io)?;
+        let (finished, good) = read_lines(&mut file, path)?;
+        let length = file.metadata().map_err(io)?.len();
+        if good < length {
+            file.set_len(good).map_err(io)?;
+        }
+        file.seek(std::io::SeekFrom::End(0)).map_err(io)?;
+        Ok((
+            Self {
+                file,
+                path: path.to_owned(),
+            },
+            finished,
+        ))
+    }
+
+    /// Appends one line in one write.
+    pub fn append(&mut self, line: &Transcript) -> Result<(), RunError> {
+        let mut bytes = serde_json::to_vec(line).expect("transcripts serialize");
+        bytes.push(b'\n');
+        self.file.write_all(&bytes).map_err(|source| RunError::Io {
+            path: self.path.clone(),
+            source,
+        })
+    }
+
+    pub fn sync(&self) -> Result<(), RunError> {
+        self.file.sync_data().map_err(|source| RunError::Io {
+            path: self.path.clone(),
+            source,
+        })
+    }
+}
+
+/// Every whole line of `file` and the length up to the last one.
+fn read_lines(file: &mut File, path: &Path) -> Result<(Finished, u64), RunError> {
+    let mut finished = Finished::default();
+    let mut reader = BufReader::with_capacity(1 << 16, &mut *file);
+    let mut line = Vec::new();
+    let (mut good, mut number) = (0u64, 0usize);
+    loop {
+        line.clear();
+        let read = (&mut reader)
+            .take(MAX_LINE + 1)
+            .read_until(b'\n', &mut line)
+            .map_err(|source| RunError::Io {
+                path: path.to_owned(),
+                source,
+            })?;
+        if read == 0 {
+            return Ok((finished, good));
+        }
+        number += 1;
+        // A line without its newline can only be the last, cut short by
+        // a crash: it is redone.
+        if !line.ends_with(b"\n") {
+            return Ok((finished, good));
+        }
+        let transcript: Transcript = serde_json::from_slice(&line).map_err(|error| RunError::Samples {
+            path: path.to_owned(),
+            message: format!(
+                "line {number} is not a transcript line ({error}); it was not written by `coverage run`"
+            ),
+        })?;
+        finished.add(&transcript);
+        good += read as u64;
+    }
+}

@@ -1,0 +1,239 @@
+//! Grading a run: every key of the sample set × trials, in sample-set
+//! order, against its transcript line (the latest one for the key), with
+//! the checks of [`crate::grade`]. The transcript is read twice: once to
+//! find each key's latest line, then line by line in key order, so the
+//! output does not depend on the order replies came in and memory holds
+//! only an offset per key.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read};
+use std::path::Path;
+
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+use super::ScoreError;
+use crate::contract::golden::{Compare, ExpectedCall, GradedTurn};
+use crate::contract::run::{ErrorKind, Transcript};
+use crate::contract::sample::{Sample, SampleMetadata};
+use crate::contract::score::{CheckLine, GradeLine};
+use crate::grade::{Reply, grade_turn};
+use crate::taxonomy::Scenario;
+
+/// What grading needs of a sample: no messages, no tools.
+pub struct Indexed {
+    pub sample_id: String,
+    pub scenario: Scenario,
+    pub graded: GradedTurn,
+    pub metadata: SampleMetadata,
+}
+
+/// The graded turn a sample carries, as [`grade_turn`] takes it.
+pub fn graded_turn(sample: &Sample) -> GradedTurn {
+    GradedTurn {
+        turn: sample.turn,
+        expected_call: ExpectedCall {
+            name: sample.expected.name.clone(),
+            arguments: sample.expected.arguments.clone(),
+        },
+        compare: sample.expected.compare.clone(),
+        must_communicate: sample.must_communicate.clone(),
+        must_not: sample.must_not.clone(),
+        rubric: sample.rubric.clone(),
+    }
+}
+
+impl Indexed {
+    pub fn of(sample: Sample) -> Result<Self, String> {
+        let scenario: Scenario = sample
+            .scenario_id
+            .parse()
+            .map_err(|e| format!("sample '{}': {e}", sample.sample_id))?;
+        Ok(Self {
+            sample_id: sample.sample_id,
+            scenario,
+            graded: GradedTurn {
+                turn: sample.turn,
+                expected_call: ExpectedCall {
+                    name: sample.expected.name,
+                    arguments: sample.expected.arguments,
+                },
+                compare: sample.expected.compare,
+                must_communicate: sample.must_communicate,
+                must_not: sample.must_not,
+                rubric: Vec::new(),
+            },
+            metadata: sample.metadata,
+        })
+    }
+}
+
+/// Where each key's latest transcript line lies: (offset, length) by
+/// `sample index × trials + trial`.
+pub fn locate(
+    path: &Path,
+    index: &HashMap<String, usize>,
+    trials: u32,
+) -> Result<Vec<Option<(u64, u32)>>, ScoreError> {
+    #[derive(Deserialize)]
+    struct Key<'a> {
+        #[serde(borrow)]
+        sample_id: std::borrow::Cow<'a, str>,
+        trial: u32,
+    }
+    let mut found = vec![None; index.len() * trials as usize];
+    let file =
+        crate::input::open_regular(path).map_err(|e| ScoreError::read(path, e.to_string()))?;
+    let mut reader = BufReader::with_capacity(1 << 20, file);
+    let mut line = Vec::new();
+    let (mut offset, mut number) = (0u64, 0usize);
+    loop {
+        line.clear();
+        let read = (&mut reader)
+            .take(super::MAX_LINE + 1)
+            .read_until(b'\n', &mut line)
+            .map_err(|e| ScoreError::read(path, e.to_string()))?;
+        if read == 0 {
+            return Ok(found);
+        }
+        number += 1;
+        // A torn last line (a run killed mid-write) is not a reply.
+        if !line.ends_with(b"\n") {
+            return Ok(found);
+        }
+        let key: Key = serde_json::from_slice(&line).map_err(|e| {
+            ScoreError::read(path, format!("line {number} is not a transcript line: {e}"))
+        })?;
+        let Some(&sample) = index.get(key.sample_id.as_ref()) else {
+            return Err(ScoreError::read(
+                path,
+                format!(
+                    "line {number} is of sample '{}', which is not in the run's sample set",
+                    key.sample_id
+                ),
+            ));
+        };
+        if key.trial < trials {
+            found[sample * trials as usize + key.trial as usize] = Some((offset, read as u32));
+        }
+        offset += read as u64;
+    }
+}
+
+/// Reads the transcript line at (offset, length).
+pub fn read_at(
+    file: &File,
+    path: &Path,
+    (offset, length): (u64, u32),
+) -> Result<Transcript, ScoreError> {
+    use std::os::unix::fs::FileExt;
+    let mut bytes = vec![0; length as usize];
+    file.read_exact_at(&mut bytes, offset)
+        .map_err(|e| ScoreError::read(path, e.to_string()))?;
+    serde_json::from_slice(&bytes)
+        .map_err(|e| ScoreError::read(path, format!("a transcript line at byte {offset}: {e}")))
+}
+
+/// The grade of one key: `line` is its transcript line, `None` when the
+/// key was never run.
+pub fn grade_key(sample: &Indexed, trial: u32, line: Option<&Transcript>) -> GradeLine {
+    let mut grade = GradeLine {
+        sample_id: sample.sample_id.clone(),
+        scenario_id: sample.scenario.id(),
+        trial,
+        graded: false,
+        pass: false,
+        expected: sample.graded.expected_call.name.clone(),
+        called: String::new(),
+        error: String::new(),
+        checks: Vec::new(),
+        metadata: sample.metadata.clone(),
+    };
+    let Some(line) = line else {
+        grade.error = "not run".into();
+        return grade;
+    };
+    let kind = ErrorKind::parse(&line.error_kind);
+    grade.error.clone_from(&line.error);
+    if kind.is_some_and(|k| !k.is_gradable()) {
+        return grade;
+    }
+    grade.graded = true;
+    let checks = grade_reply(&sample.graded, line);
+    grade.called = line
+        .reply
+        .tool_calls
+        .last()
+        .map(|c| c.function.name.clone())
+        .unwrap_or_default();
+    grade.pass = checks.iter().all(|c| c.pass);
+    grade.checks = checks;
+    grade
+}
+
+/// The checks of one reply: [`grade_turn`] on its words and last call,
+/// with the `call` check failed for anything but exactly one call with
+/// arguments that are a JSON object.
+pub fn grade_reply(graded: &GradedTurn, line: &Transcript) -> Vec<CheckLine> {
+    let calls = &line.reply.tool_calls;
+    let arguments: Option<Map<String, Value>> = calls
+        .last()
+        .and_then(|c| serde_json::from_str::<Value>(&c.function.arguments).ok())
+        .and_then(|v| match v {
+            Value::Object(map) => Some(map),
+            _ => None,
+        });
+    let text = words_of(graded, line, arguments.as_ref());
+    let call = match (calls.last(), &arguments) {
+        (Some(last), Some(arguments)) => Some((last.function.name.as_str(), arguments)),
+        _ => None,
+    };
+    let mut checks: Vec<CheckLine> = grade_turn(graded, &Reply { text: &text, call })
+        .into_iter()
+        .map(|c| CheckLine {
+            check: c.check,
+            pass: c.pass,
+            reason: c.reason,
+        })
+        .collect();
+    let first = &mut checks[0];
+    match (calls.len(), calls.last(), &arguments) {
+        (_, Some(last), None) => {
+            first.reason = format!(
+                "the arguments of {} {}",
+                last.function.name,
+                crate::run::arguments_error(&last.function.arguments).unwrap_or_default()
+            );
+        }
+        (n, Some(_), Some(_)) if n > 1 => {
+            first.pass = false;
+            first.reason =
+                format!("{n} calls; a reply ends with exactly one (the last was graded)");
+        }
+        _ => {}
+    }
+    checks
+}
+
+/// The reply's words: its content, and the free text of its last call
+/// (a question asked, a disclosure, a reason: the arguments graded as
+/// `ignore`), which a model that only calls writes there.
+fn words_of(
+    graded: &GradedTurn,
+    line: &Transcript,
+    arguments: Option<&Map<String, Value>>,
+) -> String {
+    let mut text = line.reply.content.clone();
+    if let Some(arguments) = arguments {
+        for (name, how) in &graded.compare {
+            if *how == Compare::Ignore
+                && let Some(Value::String(words)) = arguments.get(name)
+            {
+                text.push('\n');
+                text.push_str(words);
+            }
+        }
+    }
+    text
+}
