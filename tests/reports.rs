@@ -479,18 +479,9 @@ fn litellm_entries_are_imported_per_million() {
 /// Opens the page in headless Chromium and finds every heatmap with all its cells.
 #[test]
 fn report_html_renders_every_heatmap_in_headless_chromium() {
-    let Some(chromium) = ["chromium", "chromium-browser"].into_iter().find(|name| {
-        Process::new(name)
-            .arg("--version")
-            .output()
-            .is_ok_and(|o| o.status.success())
-    }) else {
-        if std::env::var_os("CI").is_some() {
-            panic!("chromium is missing; .ci/run installs it");
-        }
-        eprintln!(
-            "\n*** SKIPPED report_html_renders_every_heatmap_in_headless_chromium: chromium is not installed (apt-get install chromium) ***\n"
-        );
+    let Some(chromium) =
+        crate::support::chromium("report_html_renders_every_heatmap_in_headless_chromium")
+    else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();

@@ -75,3 +75,23 @@ pub fn assert_refused(output: &Output, needle: &str) {
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains(needle), "expected {needle:?} in:\n{stderr}");
 }
+
+/// Debian's Chromium, when installed. Missing, it fails the test under `CI`
+/// (`.ci/run` installs it) and elsewhere says loudly that `what` is skipped.
+pub fn chromium(what: &str) -> Option<&'static str> {
+    let found = ["chromium", "chromium-browser"].into_iter().find(|name| {
+        std::process::Command::new(name)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    });
+    if found.is_none() {
+        if std::env::var_os("CI").is_some() {
+            panic!("chromium is missing; .ci/run installs it");
+        }
+        eprintln!(
+            "\n*** SKIPPED {what}: chromium is not installed (apt-get install chromium) ***\n"
+        );
+    }
+    found
+}

@@ -13,6 +13,9 @@ mod documents;
 mod engine_rules;
 // `coverage generate` and `coverage merge` end to end.
 mod generate_cli;
+// `coverage samples`, `run`, `grade` and `compare` against a scripted
+// endpoint with faults, and a real model when .ci/run serves one.
+mod evaluate;
 // Version discipline (which bump a change needs), the committed lock and
 // docs/taxonomy.md are current.
 mod governance;
