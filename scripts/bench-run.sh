@@ -17,7 +17,7 @@ mkdir -p "$work"
 rm -rf "$work/samples" "$work/run" "$work/graded"
 
 "$bin" samples --variants 8 --out "$work/samples" > /dev/null
-cat $(find "$work/samples" -name '*.samples.jsonl' | sort) | head -n "$samples_wanted" > "$work/bench.samples.jsonl"
+cat $(find "$work/samples" -name '*.samples.jsonl' | sort) | awk -v n="$samples_wanted" 'NR <= n' > "$work/bench.samples.jsonl"
 echo "samples: $(wc -l < "$work/bench.samples.jsonl")"
 
 # An endpoint that answers every request at once, with keep-alive.

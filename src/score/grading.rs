@@ -25,6 +25,7 @@ use crate::taxonomy::Scenario;
 pub struct Indexed {
     pub sample_id: String,
     pub scenario: Scenario,
+    pub scenario_id: String,
     pub graded: GradedTurn,
     pub metadata: SampleMetadata,
 }
@@ -53,6 +54,7 @@ impl Indexed {
         Ok(Self {
             sample_id: sample.sample_id,
             scenario,
+            scenario_id: sample.scenario_id,
             graded: GradedTurn {
                 turn: sample.turn,
                 expected_call: ExpectedCall {
@@ -140,7 +142,7 @@ pub fn read_at(
 pub fn grade_key(sample: &Indexed, trial: u32, line: Option<&Transcript>) -> GradeLine {
     let mut grade = GradeLine {
         sample_id: sample.sample_id.clone(),
-        scenario_id: sample.scenario.id(),
+        scenario_id: sample.scenario_id.clone(),
         trial,
         graded: false,
         pass: false,

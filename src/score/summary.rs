@@ -25,6 +25,25 @@ impl Count {
     }
 }
 
+/// The count of `key`, allocating its key only the first time: grading a
+/// million keys looks these up millions of times.
+fn count<'a>(counts: &'a mut BTreeMap<String, Count>, key: &str) -> &'a mut Count {
+    if !counts.contains_key(key) {
+        counts.insert(key.to_owned(), Count::default());
+    }
+    counts.get_mut(key).expect("inserted above")
+}
+
+fn count_map<'a>(
+    maps: &'a mut BTreeMap<String, BTreeMap<String, Count>>,
+    key: &str,
+) -> &'a mut BTreeMap<String, Count> {
+    if !maps.contains_key(key) {
+        maps.insert(key.to_owned(), BTreeMap::new());
+    }
+    maps.get_mut(key).expect("inserted above")
+}
+
 /// Counts by everything a summary breaks results down by.
 #[derive(Debug)]
 pub struct Accumulator {
@@ -109,27 +128,16 @@ impl Accumulator {
             .entry(called.to_owned())
             .or_default() += 1;
         for (axis, bin) in scenario.axes() {
-            self.axes
-                .entry(axis.to_owned())
-                .or_default()
-                .entry(bin.to_owned())
-                .or_default()
-                .add(grade.pass);
+            count(count_map(&mut self.axes, axis), bin).add(grade.pass);
         }
         let trap = if grade.metadata.trap.is_empty() {
             "none"
         } else {
             &grade.metadata.trap
         };
-        self.traps
-            .entry(trap.to_owned())
-            .or_default()
-            .add(grade.pass);
+        count(&mut self.traps, trap).add(grade.pass);
         for check in &grade.checks {
-            self.checks
-                .entry(check.check.clone())
-                .or_default()
-                .add(check.pass);
+            count(&mut self.checks, &check.check).add(check.pass);
         }
     }
 
