@@ -245,16 +245,7 @@ fn samples(dir: &Path, args: &[&str]) -> (PathBuf, Vec<Sample>) {
     let mut files: Vec<PathBuf> = Vec::new();
     collect(&out, &mut files);
     files.sort();
-    let samples = files
-        .iter()
-        .flat_map(|f| {
-            std::fs::read_to_string(f)
-                .unwrap()
-                .lines()
-                .map(|l| serde_json::from_str(l).unwrap())
-                .collect::<Vec<Sample>>()
-        })
-        .collect();
+    let samples = files.iter().flat_map(|f| json_lines::<Sample>(f)).collect();
     (out, samples)
 }
 
@@ -300,20 +291,21 @@ fn run_args(samples: &Path, endpoint: &str, out: &Path) -> Vec<String> {
     .to_vec()
 }
 
-fn transcripts(run: &Path) -> Vec<Transcript> {
-    std::fs::read_to_string(run.join("transcripts.jsonl"))
+/// Every line of a JSON Lines file.
+fn json_lines<T: serde::de::DeserializeOwned>(path: &Path) -> Vec<T> {
+    std::fs::read_to_string(path)
         .unwrap()
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect()
 }
 
+fn transcripts(run: &Path) -> Vec<Transcript> {
+    json_lines(&run.join("transcripts.jsonl"))
+}
+
 fn grades(run: &Path) -> Vec<GradeLine> {
-    std::fs::read_to_string(run.join("grades.jsonl"))
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
+    json_lines(&run.join("grades.jsonl"))
 }
 
 fn summary(run: &Path) -> Summary {
@@ -887,26 +879,11 @@ fn results_html_is_self_contained_and_opens_in_headless_chromium() {
     ) else {
         return;
     };
-    let output = Process::new(chromium)
-        .args([
-            "--headless=new",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-dev-shm-usage",
-            "--disable-background-networking",
-            "--no-first-run",
-            "--enable-logging=stderr",
-            "--v=0",
-        ])
-        .arg(format!(
-            "--user-data-dir={}",
-            dir.path().join("profile").display()
-        ))
-        .arg("--dump-dom")
-        .arg(format!("file://{}", run.join("results.html").display()))
-        .output()
-        .unwrap();
-    assert_success(&output);
+    let output = crate::support::dump_dom(
+        chromium,
+        &run.join("results.html"),
+        &dir.path().join("profile"),
+    );
     let dom = String::from_utf8_lossy(&output.stdout);
     assert!(dom.contains("id=\"grid-map\""));
     let log = String::from_utf8_lossy(&output.stderr);

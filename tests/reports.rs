@@ -492,22 +492,7 @@ fn report_html_renders_every_heatmap_in_headless_chromium() {
     ));
     report::write(dir.path(), &files, false).unwrap();
     let page = dir.path().join("report.html");
-    let profile = dir.path().join("profile");
-    let output = Process::new(chromium)
-        .args([
-            "--headless=new",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-dev-shm-usage",
-            "--disable-background-networking",
-            "--no-first-run",
-        ])
-        .arg(format!("--user-data-dir={}", profile.display()))
-        .arg("--dump-dom")
-        .arg(format!("file://{}", page.display()))
-        .output()
-        .unwrap();
-    assert_success(&output);
+    let output = crate::support::dump_dom(chromium, &page, &dir.path().join("profile"));
     let dom = String::from_utf8(output.stdout).unwrap();
     let heatmaps = 1 + RULES.len();
     assert_eq!(

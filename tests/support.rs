@@ -95,3 +95,26 @@ pub fn chromium(what: &str) -> Option<&'static str> {
     }
     found
 }
+
+/// `page` opened in headless `chromium` with `--dump-dom`, with its
+/// console logged to stderr; a fresh profile under `profile`.
+pub fn dump_dom(chromium: &str, page: &Path, profile: &Path) -> Output {
+    let output = std::process::Command::new(chromium)
+        .args([
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--disable-background-networking",
+            "--no-first-run",
+            "--enable-logging=stderr",
+            "--v=0",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg("--dump-dom")
+        .arg(format!("file://{}", page.display()))
+        .output()
+        .unwrap();
+    assert_success(&output);
+    output
+}
