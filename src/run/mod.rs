@@ -318,7 +318,7 @@ fn feed(
 ) -> Result<(), RunError> {
     let trials = shared.spec.parameters.trials;
     for path in files {
-        for_each_sample(path, &mut |sample, _| {
+        for_each_sample(path, &mut |sample: Sample, _| {
             if shared.stopping() {
                 return Ok(ControlFlow::Break(()));
             }

@@ -7,6 +7,7 @@ use std::io::{BufRead, BufReader, Read};
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 
+use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
 
 use super::RunError;
@@ -80,7 +81,7 @@ pub fn survey(files: &[PathBuf], each: &mut dyn FnMut(&Sample)) -> Result<Sample
     for path in files {
         let mut hasher = Sha256::new();
         let mut count = 0;
-        for_each_sample(path, &mut |sample, line| {
+        for_each_sample(path, &mut |sample: Sample, line| {
             hasher.update(line);
             hasher.update(b"\n");
             if !seen.insert(sample.sample_id.clone()) {
@@ -118,11 +119,16 @@ pub fn survey(files: &[PathBuf], each: &mut dyn FnMut(&Sample)) -> Result<Sample
 
 /// What [`for_each_sample`] calls: `Break` stops the reading, `Err` is a
 /// message about the line.
-pub type SampleVisitor<'a> = dyn FnMut(Sample, &[u8]) -> Result<ControlFlow<()>, String> + 'a;
+pub type SampleVisitor<'a, T = Sample> =
+    dyn FnMut(T, &[u8]) -> Result<ControlFlow<()>, String> + 'a;
 
 /// Calls `each` with every sample of `path` and its line's bytes, in
-/// order, until it breaks.
-pub fn for_each_sample(path: &Path, each: &mut SampleVisitor) -> Result<(), RunError> {
+/// order, until it breaks. `T` is [`Sample`], or a part of it: grading
+/// reads no messages or tools, and serde skips them without allocating.
+pub fn for_each_sample<T: DeserializeOwned>(
+    path: &Path,
+    each: &mut SampleVisitor<T>,
+) -> Result<(), RunError> {
     let error = |line: usize, message: String| RunError::Samples {
         path: path.to_owned(),
         message: if line == 0 {
@@ -152,7 +158,7 @@ pub fn for_each_sample(path: &Path, each: &mut SampleVisitor) -> Result<(), RunE
         if text.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        let sample: Sample = serde_json::from_slice(text)
+        let sample: T = serde_json::from_slice(text)
             .map_err(|e| error(number, format!("not a sample: {e}")))?;
         if each(sample, text)
             .map_err(|message| error(number, message))?

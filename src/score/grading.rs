@@ -9,14 +9,15 @@ use std::collections::HashMap;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
+use std::sync::mpsc::{Receiver, sync_channel};
 
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use super::ScoreError;
-use crate::contract::golden::{Compare, ExpectedCall, GradedTurn};
-use crate::contract::run::{ErrorKind, Transcript};
-use crate::contract::sample::{Sample, SampleMetadata};
+use crate::contract::golden::{Compare, ExpectedCall, Fact, GradedTurn};
+use crate::contract::run::{ErrorKind, ReplyMessage, Transcript};
+use crate::contract::sample::{ExpectedSampleCall, Sample, SampleMetadata};
 use crate::contract::score::{CheckLine, GradeLine};
 use crate::grade::{Reply, grade_turn};
 use crate::taxonomy::Scenario;
@@ -45,8 +46,21 @@ pub fn graded_turn(sample: &Sample) -> GradedTurn {
     }
 }
 
+/// The part of a sample line grading reads: serde skips the messages
+/// and tools, the bulk of the line, without allocating them.
+#[derive(Deserialize)]
+pub struct GradedPart {
+    sample_id: String,
+    scenario_id: String,
+    turn: usize,
+    expected: ExpectedSampleCall,
+    must_communicate: Vec<Fact>,
+    must_not: Vec<Fact>,
+    metadata: SampleMetadata,
+}
+
 impl Indexed {
-    pub fn of(sample: Sample) -> Result<Self, String> {
+    pub fn of(sample: GradedPart) -> Result<Self, String> {
         let scenario: Scenario = sample
             .scenario_id
             .parse()
@@ -135,6 +149,106 @@ pub fn read_at(
         .map_err(|e| ScoreError::read(path, e.to_string()))?;
     serde_json::from_slice(&bytes)
         .map_err(|e| ScoreError::read(path, format!("a transcript line at byte {offset}: {e}")))
+}
+
+/// One key graded: its line of `grades.jsonl`, the grade, and what the
+/// summary and the results page need of its transcript.
+pub struct KeyGrade {
+    /// The sample's number in set order.
+    pub sample: usize,
+    pub grade: GradeLine,
+    /// The grade as a JSON line, newline included.
+    pub bytes: Vec<u8>,
+    pub latency_ms: Option<u64>,
+    /// The reply, kept only when it failed.
+    pub reply: Option<ReplyMessage>,
+}
+
+/// Keys a worker grades per hand-off: enough to make the hand-off cheap,
+/// few enough that the grades in flight stay a few MiB.
+const BATCH: usize = 1024;
+
+/// Every key of a run (`sample number × trials + trial`), with where its
+/// transcript line lies.
+pub struct Keys<'a> {
+    pub samples: &'a [Indexed],
+    pub located: &'a [Option<(u64, u32)>],
+    /// The transcripts file and its path, when the run wrote one.
+    pub transcripts: Option<(&'a File, &'a Path)>,
+    pub trials: u32,
+}
+
+type Batch = Result<Vec<KeyGrade>, ScoreError>;
+
+impl Keys<'_> {
+    fn len(&self) -> usize {
+        self.samples.len() * self.trials as usize
+    }
+
+    fn grade(&self, key: usize) -> Result<KeyGrade, ScoreError> {
+        let trials = self.trials as usize;
+        let (number, trial) = (key / trials, key % trials);
+        let line = match (self.located[key], self.transcripts) {
+            (Some(at), Some((file, path))) => Some(read_at(file, path, at)?),
+            _ => None,
+        };
+        let grade = grade_key(&self.samples[number], trial as u32, line.as_ref());
+        let mut bytes = serde_json::to_vec(&grade).expect("grades serialize");
+        bytes.push(b'\n');
+        let failed = grade.graded && !grade.pass;
+        Ok(KeyGrade {
+            sample: number,
+            bytes,
+            latency_ms: line.as_ref().map(|l| l.latency_ms),
+            reply: line.filter(|_| failed).map(|l| l.reply),
+            grade,
+        })
+    }
+
+    fn batch(&self, batch: usize) -> Batch {
+        let end = ((batch + 1) * BATCH).min(self.len());
+        (batch * BATCH..end).map(|key| self.grade(key)).collect()
+    }
+
+    /// Grades every key on `workers` threads and hands the grades to
+    /// `each` in key order. Worker `w` grades batches `w`, `w + workers`,
+    /// … and sends them down its own one-slot channel, so the order needs
+    /// no reordering buffer and at most two batches per worker are held.
+    pub fn grade_in_order(
+        &self,
+        workers: usize,
+        each: &mut dyn FnMut(KeyGrade) -> Result<(), ScoreError>,
+    ) -> Result<(), ScoreError> {
+        let workers = workers.max(1);
+        let batches = self.len().div_ceil(BATCH);
+        std::thread::scope(|scope| {
+            let receivers: Vec<Receiver<Batch>> = (0..workers)
+                .map(|worker| {
+                    let (sender, receiver) = sync_channel(1);
+                    scope.spawn(move || {
+                        for batch in (worker..batches).step_by(workers) {
+                            let graded = self.batch(batch);
+                            let failed = graded.is_err();
+                            // A closed channel: the reader stopped on an error.
+                            if sender.send(graded).is_err() || failed {
+                                return;
+                            }
+                        }
+                    });
+                    receiver
+                })
+                .collect();
+            for batch in 0..batches {
+                let graded = receivers[batch % workers]
+                    .recv()
+                    .expect("every worker sends each of its batches")?;
+                for key in graded {
+                    each(key)?;
+                }
+            }
+            Ok(())
+        })
+    }
 }
 
 /// The grade of one key: `line` is its transcript line, `None` when the

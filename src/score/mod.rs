@@ -84,7 +84,7 @@ pub fn grade_run(spec: &GradeSpec) -> Result<Graded, ScoreError> {
     let mut index = HashMap::new();
     for path in &files {
         let mut hasher = Sha256::new();
-        for_each_sample(path, &mut |sample, line| {
+        for_each_sample(path, &mut |sample: grading::GradedPart, line| {
             hasher.update(line);
             hasher.update(b"\n");
             let indexed = grading::Indexed::of(sample)?;
@@ -128,39 +128,31 @@ pub fn grade_run(spec: &GradeSpec) -> Result<Graded, ScoreError> {
         .map_or(crate::DEFAULT_SEED, |s| s.metadata.seed);
     let mut accumulator = summary::Accumulator::new(trials);
     let mut failing = Vec::new();
-    for (number, sample) in samples.iter().enumerate() {
-        for trial in 0..trials {
-            let line = match (
-                located[number * trials as usize + trial as usize],
-                &transcript_file,
-            ) {
-                (Some(at), Some(file)) => Some(grading::read_at(file, &transcripts, at)?),
-                _ => None,
-            };
-            let grade = grading::grade_key(sample, trial, line.as_ref());
-            let mut bytes = serde_json::to_vec(&grade).expect("grades serialize");
-            bytes.push(b'\n');
-            grades
-                .write_all(&bytes)
-                .map_err(|source| ScoreError::Write {
-                    path: grades_path.clone(),
-                    source,
-                })?;
-            accumulator.add(
-                number,
-                &sample.scenario,
-                &grade,
-                line.as_ref().map(|l| l.latency_ms),
-            );
-            if grade.graded && !grade.pass && failing.len() < html::FAILING_SHOWN {
-                failing.push(html::Failing {
-                    grade,
-                    reply: line.map(|l| l.reply),
-                    expected: sample.graded.expected_call.to_string(),
-                });
-            }
+    let keys = grading::Keys {
+        samples: &samples,
+        located: &located,
+        transcripts: transcript_file.as_ref().map(|f| (f, transcripts.as_path())),
+        trials,
+    };
+    let workers = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    keys.grade_in_order(workers, &mut |key| {
+        grades
+            .write_all(&key.bytes)
+            .map_err(|source| ScoreError::Write {
+                path: grades_path.clone(),
+                source,
+            })?;
+        let sample = &samples[key.sample];
+        accumulator.add(key.sample, &sample.scenario, &key.grade, key.latency_ms);
+        if key.grade.graded && !key.grade.pass && failing.len() < html::FAILING_SHOWN {
+            failing.push(html::Failing {
+                grade: key.grade,
+                reply: key.reply,
+                expected: sample.graded.expected_call.to_string(),
+            });
         }
-    }
+        Ok(())
+    })?;
     let summary = accumulator.finish(&record, seed);
     let mut written = vec![grades_path.clone()];
     grades.commit().map_err(|source| ScoreError::Write {
