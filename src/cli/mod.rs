@@ -93,7 +93,7 @@ pub fn main() -> ExitCode {
         Err(error) if is_broken_pipe(&error) => ExitCode::from(exit::SUCCESS),
         Err(error) => {
             // A closed stderr must not turn a clean error into a panic.
-            let _ = writeln!(std::io::stderr(), "error: {error:#}");
+            let _ = writeln!(std::io::stderr(), "error: {}", one_line(&error));
             let code = if error.downcast_ref::<UsageError>().is_some() {
                 exit::USAGE
             } else if error.downcast_ref::<Interrupted>().is_some() {
@@ -142,6 +142,24 @@ impl std::fmt::Display for UsageError {
 
 impl std::error::Error for UsageError {}
 
+/// The error and its causes on one line, each cause once: most library
+/// errors already quote their cause ("cannot write 'x': No space left on
+/// device"), which `{:#}` would print a second time.
+fn one_line(error: &anyhow::Error) -> String {
+    let mut line = String::new();
+    for cause in error.chain() {
+        let text = cause.to_string();
+        if line.contains(&text) {
+            continue;
+        }
+        if !line.is_empty() {
+            line.push_str(": ");
+        }
+        line.push_str(&text);
+    }
+    line
+}
+
 fn is_broken_pipe(error: &anyhow::Error) -> bool {
     error.chain().any(|cause| {
         let io = cause
@@ -167,3 +185,22 @@ impl std::fmt::Display for Interrupted {
 }
 
 impl std::error::Error for Interrupted {}
+
+#[cfg(test)]
+mod tests {
+    use super::one_line;
+
+    #[test]
+    fn a_cause_the_message_already_quotes_is_printed_once() {
+        let full = std::io::Error::from_raw_os_error(28);
+        let error = anyhow::Error::new(coverage::job::JobError::Io {
+            path: "out/a.json".into(),
+            source: full,
+        });
+        let line = one_line(&error);
+        assert_eq!(line.matches("No space left on device").count(), 1, "{line}");
+        assert!(line.starts_with("out/a.json: "), "{line}");
+        let wrapped = anyhow::anyhow!("inner").context("outer");
+        assert_eq!(one_line(&wrapped), "outer: inner");
+    }
+}

@@ -61,14 +61,20 @@ impl AtomicFile {
         })
     }
 
-    /// Flushes, syncs and renames the file into place.
+    /// Flushes, syncs and renames the file into place. When any step
+    /// fails (a full disk fails the flush or the sync), the temporary file
+    /// is removed: nothing is left half-written.
     pub fn commit(mut self) -> io::Result<()> {
         let writer = self.writer.take().expect("committed once");
-        let file = writer
+        let committed = writer
             .into_inner()
-            .map_err(io::IntoInnerError::into_error)?;
-        file.sync_all()?;
-        std::fs::rename(&self.temp, &self.target)
+            .map_err(io::IntoInnerError::into_error)
+            .and_then(|file| file.sync_all())
+            .and_then(|()| std::fs::rename(&self.temp, &self.target));
+        if committed.is_err() {
+            let _ = std::fs::remove_file(&self.temp);
+        }
+        committed
     }
 }
 
@@ -119,4 +125,26 @@ pub fn remove_stale_temps(dirs: &[PathBuf]) -> io::Result<usize> {
         }
     }
     Ok(removed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_commit_that_fails_leaves_no_temporary_file() {
+        let dir = tempfile::tempdir().unwrap();
+        // A non-empty directory where the file goes: the rename fails.
+        let target = dir.path().join("a.json");
+        std::fs::create_dir(&target).unwrap();
+        std::fs::write(target.join("inside"), b"x").unwrap();
+        let mut file = AtomicFile::create(&target, &JobTag::new()).unwrap();
+        file.write_all(b"{}").unwrap();
+        assert!(file.commit().is_err());
+        let left: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(left, vec![std::ffi::OsString::from("a.json")]);
+    }
 }

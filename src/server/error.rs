@@ -98,6 +98,8 @@ impl ApiError {
             | JobError::OverMemory { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             JobError::OverDisk { .. } => StatusCode::INSUFFICIENT_STORAGE,
             JobError::Cancelled => StatusCode::CONFLICT,
+            // A full disk is the storage's state, not the server's fault.
+            JobError::Io { source, .. } if is_disk_full(source) => StatusCode::INSUFFICIENT_STORAGE,
             JobError::Io { .. } => StatusCode::INTERNAL_SERVER_ERROR,
         };
         // The root itself is `.`; its absolute path is never shown.
@@ -156,6 +158,14 @@ impl IntoResponse for ApiError {
     }
 }
 
+/// ENOSPC or EDQUOT: no space, or no quota, left where the files go.
+fn is_disk_full(error: &std::io::Error) -> bool {
+    matches!(
+        error.kind(),
+        std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -181,6 +191,27 @@ mod tests {
         assert_eq!(
             problem.detail,
             "output directory 'runs/a' is in use by another coverage run; nothing was written"
+        );
+    }
+
+    #[test]
+    fn a_full_disk_is_507_not_500() {
+        let root = Path::new("/srv/data");
+        let full = JobError::Io {
+            path: root.join("runs/a.json"),
+            source: std::io::Error::from_raw_os_error(28),
+        };
+        assert_eq!(
+            ApiError::from_job(full, root).0,
+            StatusCode::INSUFFICIENT_STORAGE
+        );
+        let other = JobError::Io {
+            path: root.join("runs/a.json"),
+            source: std::io::Error::from_raw_os_error(5),
+        };
+        assert_eq!(
+            ApiError::from_job(other, root).0,
+            StatusCode::INTERNAL_SERVER_ERROR
         );
     }
 }
