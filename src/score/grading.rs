@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
-use std::sync::mpsc::{Receiver, sync_channel};
+use std::sync::mpsc::{Receiver, Sender, channel, sync_channel};
 
 use serde::Deserialize;
 use serde_json::{Map, Value};
@@ -151,17 +151,22 @@ pub fn read_at(
         .map_err(|e| ScoreError::read(path, format!("a transcript line at byte {offset}: {e}")))
 }
 
-/// One key graded: its line of `grades.jsonl`, the grade, and what the
-/// summary and the results page need of its transcript.
+/// One key graded: the grade, and what the summary and the results page
+/// need of its transcript.
 pub struct KeyGrade {
     /// The sample's number in set order.
     pub sample: usize,
     pub grade: GradeLine,
-    /// The grade as a JSON line, newline included.
-    pub bytes: Vec<u8>,
     pub latency_ms: Option<u64>,
     /// The reply, kept only when it failed.
     pub reply: Option<ReplyMessage>,
+}
+
+/// Consecutive keys graded by one worker: their lines of `grades.jsonl`
+/// in one buffer, and the grades.
+pub struct GradedBatch {
+    pub lines: Vec<u8>,
+    pub keys: Vec<KeyGrade>,
 }
 
 /// Keys a worker grades per hand-off: enough to make the hand-off cheap,
@@ -178,14 +183,14 @@ pub struct Keys<'a> {
     pub trials: u32,
 }
 
-type Batch = Result<Vec<KeyGrade>, ScoreError>;
+type Batch = Result<GradedBatch, ScoreError>;
 
 impl Keys<'_> {
     fn len(&self) -> usize {
         self.samples.len() * self.trials as usize
     }
 
-    fn grade(&self, key: usize) -> Result<KeyGrade, ScoreError> {
+    fn grade(&self, key: usize, lines: &mut Vec<u8>) -> Result<KeyGrade, ScoreError> {
         let trials = self.trials as usize;
         let (number, trial) = (key / trials, key % trials);
         let line = match (self.located[key], self.transcripts) {
@@ -193,12 +198,11 @@ impl Keys<'_> {
             _ => None,
         };
         let grade = grade_key(&self.samples[number], trial as u32, line.as_ref());
-        let mut bytes = serde_json::to_vec(&grade).expect("grades serialize");
-        bytes.push(b'\n');
+        serde_json::to_writer(&mut *lines, &grade).expect("grades serialize");
+        lines.push(b'\n');
         let failed = grade.graded && !grade.pass;
         Ok(KeyGrade {
             sample: number,
-            bytes,
             latency_ms: line.as_ref().map(|l| l.latency_ms),
             reply: line.filter(|_| failed).map(|l| l.reply),
             grade,
@@ -207,24 +211,33 @@ impl Keys<'_> {
 
     fn batch(&self, batch: usize) -> Batch {
         let end = ((batch + 1) * BATCH).min(self.len());
-        (batch * BATCH..end).map(|key| self.grade(key)).collect()
+        let mut lines = Vec::with_capacity(BATCH * 1536);
+        let keys = (batch * BATCH..end)
+            .map(|key| self.grade(key, &mut lines))
+            .collect::<Result<_, _>>()?;
+        Ok(GradedBatch { lines, keys })
     }
 
-    /// Grades every key on `workers` threads and hands the grades to
+    /// Grades every key on `workers` threads and hands the batches to
     /// `each` in key order. Worker `w` grades batches `w`, `w + workers`,
     /// … and sends them down its own one-slot channel, so the order needs
     /// no reordering buffer and at most two batches per worker are held.
+    /// Each batch goes back to its worker to be freed there: glibc's
+    /// malloc frees memory from another thread's arena at a lock and a
+    /// consolidation, which cost a quarter of the time.
     pub fn grade_in_order(
         &self,
         workers: usize,
-        each: &mut dyn FnMut(KeyGrade) -> Result<(), ScoreError>,
+        each: &mut dyn FnMut(&GradedBatch) -> Result<(), ScoreError>,
     ) -> Result<(), ScoreError> {
         let workers = workers.max(1);
         let batches = self.len().div_ceil(BATCH);
         std::thread::scope(|scope| {
-            let receivers: Vec<Receiver<Batch>> = (0..workers)
+            let (receivers, returns): (Vec<Receiver<Batch>>, Vec<Sender<GradedBatch>>) = (0
+                ..workers)
                 .map(|worker| {
                     let (sender, receiver) = sync_channel(1);
+                    let (give_back, given_back) = channel::<GradedBatch>();
                     scope.spawn(move || {
                         for batch in (worker..batches).step_by(workers) {
                             let graded = self.batch(batch);
@@ -233,19 +246,28 @@ impl Keys<'_> {
                             if sender.send(graded).is_err() || failed {
                                 return;
                             }
+                            while let Ok(done) = given_back.try_recv() {
+                                drop(done);
+                            }
+                        }
+                        drop(sender);
+                        // The last batches, once the reader is done with them.
+                        for done in given_back {
+                            drop(done);
                         }
                     });
-                    receiver
+                    (receiver, give_back)
                 })
-                .collect();
+                .unzip();
             for batch in 0..batches {
                 let graded = receivers[batch % workers]
                     .recv()
                     .expect("every worker sends each of its batches")?;
-                for key in graded {
-                    each(key)?;
-                }
+                each(&graded)?;
+                // A worker that has ended frees nothing more; drop it here.
+                let _ = returns[batch % workers].send(graded);
             }
+            drop(returns);
             Ok(())
         })
     }

@@ -135,21 +135,23 @@ pub fn grade_run(spec: &GradeSpec) -> Result<Graded, ScoreError> {
         trials,
     };
     let workers = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
-    keys.grade_in_order(workers, &mut |key| {
+    keys.grade_in_order(workers, &mut |batch| {
         grades
-            .write_all(&key.bytes)
+            .write_all(&batch.lines)
             .map_err(|source| ScoreError::Write {
                 path: grades_path.clone(),
                 source,
             })?;
-        let sample = &samples[key.sample];
-        accumulator.add(key.sample, &sample.scenario, &key.grade, key.latency_ms);
-        if key.grade.graded && !key.grade.pass && failing.len() < html::FAILING_SHOWN {
-            failing.push(html::Failing {
-                grade: key.grade,
-                reply: key.reply,
-                expected: sample.graded.expected_call.to_string(),
-            });
+        for key in &batch.keys {
+            let sample = &samples[key.sample];
+            accumulator.add(key.sample, &sample.scenario, &key.grade, key.latency_ms);
+            if key.grade.graded && !key.grade.pass && failing.len() < html::FAILING_SHOWN {
+                failing.push(html::Failing {
+                    grade: key.grade.clone(),
+                    reply: key.reply.clone(),
+                    expected: sample.graded.expected_call.to_string(),
+                });
+            }
         }
         Ok(())
     })?;
