@@ -891,7 +891,7 @@ fn results_html_is_self_contained_and_opens_in_headless_chromium() {
 }
 
 /// A real model on a real OpenAI-compatible server: `.ci/run` starts
-/// llama-cpp-python's server with SmolLM2-135M-Instruct and sets
+/// llama.cpp's llama-server with SmolLM2-135M-Instruct and sets
 /// `COVERAGE_MODEL_ENDPOINT`. The requests go through a counting proxy.
 #[test]
 fn a_real_model_runs_resumes_grades_and_compares() {
