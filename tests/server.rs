@@ -718,7 +718,7 @@ fn events_stream_in_order_to_the_report_and_a_second_job_on_the_same_directory_i
     assert_eq!((started, done), (99, 99));
     assert_eq!(last_data["report"]["kept"], 5376);
     let (_, listed) = server.request("GET", "/coverage/jobs", None);
-    assert_eq!(listed[0]["id"], id.as_str());
+    assert_eq!(listed["jobs"][0]["id"], id.as_str());
 }
 
 #[test]
@@ -858,7 +858,7 @@ fn cross_site_forms_and_rebound_host_names_are_refused_and_start_nothing() {
     }
     let (status, jobs) = server.request("GET", "/coverage/jobs", None);
     assert_eq!(status, 200);
-    assert_eq!(jobs, json!([]), "no job started");
+    assert_eq!(jobs["jobs"], json!([]), "no job started: {jobs}");
     assert_eq!(std::fs::read_dir(root.path()).unwrap().count(), 0);
     // The server's own page (same origin, JSON) is answered.
     let own_page = post_body(
@@ -868,4 +868,97 @@ fn cross_site_forms_and_rebound_host_names_are_refused_and_start_nothing() {
         r#"{"dry_run":true}"#,
     );
     assert_eq!(raw_status(server.addr, &own_page), 200);
+}
+
+/// The list held every job's full report: 242 MB in one answer after 110
+/// full jobs, and four at once took the server to 1.59 GB.
+#[test]
+fn the_job_list_is_summaries_and_paginated() {
+    let root = tempfile::tempdir().unwrap();
+    let server = Running::start(root.path(), None);
+    let ids: Vec<String> = ["a", "b", "c"]
+        .iter()
+        .map(|out| {
+            let body = json!({"domains": ["cart_management"], "behaviors": ["happy_path"], "out": out, "variants": 2});
+            let (status, job) = server.request("POST", "/coverage/generate", Some(body));
+            assert_eq!(status, 202, "{job}");
+            let id = job["id"].as_str().unwrap().to_owned();
+            assert_eq!(server.wait(&id)["status"], "succeeded");
+            id
+        })
+        .collect();
+
+    let (status, first) = server.request("GET", "/coverage/jobs?limit=2", None);
+    assert_eq!(status, 200, "{first}");
+    assert_eq!(
+        (first["total"].as_u64(), first["limit"].as_u64()),
+        (Some(3), Some(2))
+    );
+    let listed = |page: &Value| -> Vec<String> {
+        page["jobs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|j| j["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(listed(&first), ids[..2]);
+    let summary = first["jobs"][0].as_object().unwrap();
+    let keys: Vec<&str> = summary.keys().map(String::as_str).collect();
+    assert_eq!(
+        keys,
+        [
+            "id",
+            "status",
+            "out",
+            "spec",
+            "started_at",
+            "ended_at",
+            "progress",
+            "links"
+        ],
+        "a summary, no report: {summary:?}"
+    );
+    assert_eq!(summary["spec"]["domains"], json!(["cart_management"]));
+    assert_eq!(summary["spec"]["variants"], 2);
+    assert_eq!(summary["progress"]["done"], summary["progress"]["total"]);
+
+    let next = first["next"].as_str().unwrap();
+    assert_eq!(next, format!("/coverage/jobs?limit=2&after={}", ids[1]));
+    let (status, last) = server.request("GET", next, None);
+    assert_eq!(status, 200, "{last}");
+    assert_eq!(listed(&last), ids[2..]);
+    assert_eq!(last["next"], Value::Null);
+    let (_, all) = server.request("GET", "/coverage/jobs", None);
+    assert_eq!(
+        (listed(&all), all["limit"].as_u64()),
+        (ids.clone(), Some(20))
+    );
+    // The report is at the job's own address.
+    let (_, job) = server.request("GET", &format!("/coverage/jobs/{}", ids[0]), None);
+    assert_eq!(job["report"]["kept"], 64, "{job}");
+
+    let bad = [
+        ("limit=0", "limit", "0"),
+        ("limit=101", "limit", "101"),
+        ("limit=ten", "limit", "ten"),
+        ("limit=-1", "limit", "-1"),
+        ("after=job-1", "after", "job-1"),
+        ("after=job-0-1", "after", "job-0-1"),
+        ("page=2", "page", "2"),
+        ("limit=1&limit=2", "limit", "2"),
+    ];
+    for (query, field, value) in bad {
+        let (status, problem) = server.request("GET", &format!("/coverage/jobs?{query}"), None);
+        assert_eq!(status, 400, "{query}: {problem}");
+        assert_eq!(
+            (problem["field"].as_str(), problem["value"].as_str()),
+            (Some(field), Some(value)),
+            "{query}: {problem}"
+        );
+        assert!(
+            problem["valid"].as_str().is_some_and(|v| !v.is_empty()),
+            "{query}: {problem}"
+        );
+    }
 }

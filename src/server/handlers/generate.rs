@@ -24,7 +24,7 @@ use crate::job::{
 };
 use crate::server::error::{ApiError, Problem};
 use crate::server::request::{Generate, GenerateRequest, Mode};
-use crate::server::state::{AppState, JobView};
+use crate::server::state::{AppState, JobSpecSummary, JobView};
 use crate::tree;
 
 /// The largest request body the API reads.
@@ -266,6 +266,7 @@ async fn save(
     out: std::path::PathBuf,
     overwrite: bool,
 ) -> Result<Response, ApiError> {
+    let summary = summary(&request, overwrite);
     let spec = JobSpec {
         out,
         work: Work::Generate(GenerateSpec {
@@ -295,7 +296,7 @@ async fn save(
         .await?
         .map_err(|e| ApiError::from_job(e, &state.root))?;
     let cancel = CancelToken::new();
-    let record = state.jobs.add(shown(&request.out), cancel.clone());
+    let record = state.jobs.add(shown(&request.out), summary, cancel.clone());
     tracing::info!(job = %record.id, out = %record.out, conversations = started.conversations(), "job started");
     let running = record.clone();
     let root = state.root.clone();
@@ -320,6 +321,22 @@ async fn save(
         response.headers_mut().insert(header::LOCATION, location);
     }
     Ok(response)
+}
+
+/// What the job list shows of a saving request.
+fn summary(request: &Generate, overwrite: bool) -> JobSpecSummary {
+    let subset = request.subset.as_ref();
+    JobSpecSummary {
+        seed: request.seed,
+        domains: request.selection.domains().to_vec(),
+        behaviors: request.selection.behaviors().to_vec(),
+        layouts: request.layouts.clone(),
+        format: request.format,
+        variants: request.variants,
+        strength: subset.map(|s| s.strength.get() as u32),
+        budget: subset.and_then(|s| s.budget).map(|b| b.get() as u64),
+        overwrite,
+    }
 }
 
 /// One structured log line per job event (progress is summed, not logged).
