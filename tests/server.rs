@@ -962,3 +962,77 @@ fn the_job_list_is_summaries_and_paginated() {
         );
     }
 }
+
+/// Every event was serialized and copied once per listener, while the job
+/// held its lock: 100 event-stream clients that never read stalled other
+/// requests for up to 7.2 s.
+#[test]
+fn stream_clients_that_never_read_do_not_stall_other_requests() {
+    use std::io::Write;
+    let root = tempfile::tempdir().unwrap();
+    let server = Running::start(root.path(), None);
+    let (status, job) = server.request("POST", "/coverage/generate", Some(json!({"out": "full"})));
+    assert_eq!(status, 202, "{job}");
+    let id = job["id"].as_str().unwrap().to_owned();
+    let events = format!(
+        "GET /coverage/jobs/{id}/events HTTP/1.1\r\nHost: {}\r\n\r\n",
+        server.addr
+    );
+    let silent: Vec<std::net::TcpStream> = (0..100)
+        .map(|_| {
+            let mut stream = std::net::TcpStream::connect(server.addr).unwrap();
+            stream.write_all(events.as_bytes()).unwrap();
+            stream
+        })
+        .collect();
+    let reader = {
+        let url = server.url(&format!("/coverage/jobs/{id}/events"));
+        std::thread::spawn(move || event_kinds(&url))
+    };
+    // While the job runs, and for a while after it ends (when every
+    // listener is sent the report), other requests are answered at once.
+    let job_path = format!("/coverage/jobs/{id}");
+    let paths = [
+        "/healthz",
+        "/coverage/generate?dry_run=true&domains=cart_management",
+        &job_path,
+    ];
+    let deadline = Instant::now() + Duration::from_secs(300);
+    let (mut slowest, mut ended) = (Duration::ZERO, None::<Instant>);
+    while ended.is_none_or(|at| at.elapsed() < Duration::from_secs(2)) {
+        assert!(Instant::now() < deadline, "job {id} still running");
+        for path in paths {
+            let started = Instant::now();
+            let (status, body) = server.request("GET", path, None);
+            slowest = slowest.max(started.elapsed());
+            assert_eq!(status, 200, "{path}: {body}");
+            if path == job_path && ended.is_none() && body["status"] != "running" {
+                assert_eq!(body["status"], "succeeded", "{body}");
+                ended = Some(Instant::now());
+            }
+        }
+    }
+    assert!(
+        slowest < Duration::from_secs(1),
+        "a request took {slowest:?} with 100 stream clients that never read"
+    );
+    // A client that reads gets the whole stream all the same.
+    let kinds = reader.join().unwrap();
+    assert_eq!(
+        kinds.last().map(String::as_str),
+        Some("finished"),
+        "{kinds:?}"
+    );
+    assert_eq!(kinds.iter().filter(|k| *k == "file_done").count(), 99);
+    drop(silent);
+}
+
+/// The `event:` names of a whole event stream, read to its end.
+fn event_kinds(url: &str) -> Vec<String> {
+    let response = ureq::get(url).call().unwrap();
+    BufReader::new(response.into_body().into_reader())
+        .lines()
+        .map_while(Result::ok)
+        .filter_map(|line| line.strip_prefix("event: ").map(str::to_owned))
+        .collect()
+}

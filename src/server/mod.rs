@@ -9,6 +9,7 @@
 //! it all.
 
 pub mod error;
+pub mod events;
 pub mod guard;
 pub mod handlers;
 pub mod openapi;

@@ -7,10 +7,11 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use serde::{Deserialize, Serialize};
-use tokio::sync::mpsc;
+use tokio::sync::watch;
 use utoipa::ToSchema;
 
 use super::error::{ApiError, Problem};
+use super::events::Frame;
 use crate::contract::report::RunReport;
 use crate::cost::Rates;
 use crate::coverage::Coverage;
@@ -131,14 +132,6 @@ impl JobStatus {
     }
 }
 
-/// What a listener of a job's event stream receives.
-#[derive(Clone, Debug)]
-pub enum Message {
-    Event(Event),
-    /// The job failed or was cancelled; nothing follows.
-    Failed(Problem),
-}
-
 /// One job the server started.
 pub struct JobRecord {
     pub id: String,
@@ -152,6 +145,8 @@ pub struct JobRecord {
     /// When it started, RFC 3339 in UTC.
     started_at: String,
     state: Mutex<RecordState>,
+    /// How many frames the history holds, for listeners waiting for more.
+    frames: watch::Sender<usize>,
 }
 
 /// What a job was asked to generate: the request's essentials, with every
@@ -185,10 +180,11 @@ struct RecordState {
     seconds: Option<f64>,
     /// When it ended, RFC 3339 in UTC.
     ended_at: Option<String>,
-    history: Vec<Message>,
+    /// Every event so far, as its stream sends it, for listeners to read
+    /// at their own pace: a late one sees the whole run.
+    history: Vec<Frame>,
     report: Option<RunReport>,
     error: Option<Problem>,
-    listeners: Vec<mpsc::UnboundedSender<Message>>,
 }
 
 /// A job as `GET /coverage/jobs/{id}` shows it.
@@ -285,8 +281,8 @@ impl JobRecord {
                 history: Vec::new(),
                 report: None,
                 error: None,
-                listeners: Vec::new(),
             }),
+            frames: watch::Sender::new(0),
         }
     }
 
@@ -296,59 +292,61 @@ impl JobRecord {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Records an event and hands it to every listener.
+    /// Records an event for its listeners. The lock is held for
+    /// bookkeeping only: the event is serialized before, and listeners
+    /// are woken after.
     pub fn push(&self, event: Event) {
+        let frame = Frame::event(&event);
         let mut state = self.lock();
-        match &event {
-            Event::Planned { conversations, .. } => state.total = *conversations,
+        match event {
+            Event::Planned { conversations, .. } => state.total = conversations,
             Event::Progress { conversations } => state.done += conversations,
             Event::FileDone { bytes, .. } => state.bytes += bytes,
             Event::Finished { report } => {
                 state.status = JobStatus::Succeeded;
                 state.end();
-                state.report = Some((**report).clone());
+                state.report = Some(*report);
             }
-            _ => {}
+            Event::FileStarted { .. } => {}
         }
-        let message = Message::Event(event);
-        state.listeners.retain(|l| l.send(message.clone()).is_ok());
-        state.history.push(message);
-        if state.status != JobStatus::Running {
-            state.listeners.clear();
-        }
+        self.record(state, frame);
     }
 
     /// Ends the job with an error.
     pub fn fail(&self, problem: Problem, cancelled: bool) {
+        let frame = Frame::failure(&problem);
         let mut state = self.lock();
         state.status = if cancelled {
             JobStatus::Cancelled
         } else {
             JobStatus::Failed
         };
-        state.error = Some(problem.clone());
+        state.error = Some(problem);
         state.end();
-        let message = Message::Failed(problem);
-        for listener in state.listeners.drain(..) {
-            let _ = listener.send(message.clone());
-        }
-        state.history.push(message);
+        self.record(state, frame);
+    }
+
+    /// Adds `frame` to the history, then wakes the listeners.
+    fn record(&self, mut state: std::sync::MutexGuard<'_, RecordState>, frame: Frame) {
+        state.history.push(frame);
+        let count = state.history.len();
+        drop(state);
+        self.frames.send_replace(count);
     }
 
     pub fn status(&self) -> JobStatus {
         self.lock().status
     }
 
-    /// Everything so far, and (while the job runs) a receiver of the rest.
-    pub fn subscribe(&self) -> (Vec<Message>, Option<mpsc::UnboundedReceiver<Message>>) {
-        let mut state = self.lock();
-        let history = state.history.clone();
-        if state.status != JobStatus::Running {
-            return (history, None);
-        }
-        let (sender, receiver) = mpsc::unbounded_channel();
-        state.listeners.push(sender);
-        (history, Some(receiver))
+    /// The history's frames from the `next`th on (shared, not copied).
+    pub fn frames_from(&self, next: usize) -> Vec<Frame> {
+        let state = self.lock();
+        state.history.get(next..).unwrap_or_default().to_vec()
+    }
+
+    /// Changes when a frame is added to the history.
+    pub fn changes(&self) -> watch::Receiver<usize> {
+        self.frames.subscribe()
     }
 
     /// The job without its report, as the job list shows it.

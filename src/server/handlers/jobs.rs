@@ -1,20 +1,18 @@
 //! `/coverage/jobs`: the jobs this server started, their state, their
 //! event streams, and cancelling them.
 
-use std::convert::Infallible;
 use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::StatusCode;
-use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use serde_json::Value;
-use tokio_stream::wrappers::UnboundedReceiverStream;
-use tokio_stream::{Stream, StreamExt};
 
 use crate::server::error::{ApiError, Problem};
+use crate::server::events;
 use crate::server::request::pairs;
-use crate::server::state::{AppState, JobRecord, JobStatus, JobSummary, JobView, Message};
+use crate::server::state::{AppState, JobRecord, JobStatus, JobSummary, JobView};
 
 /// Jobs on a page of the list when `limit` is not given.
 pub const DEFAULT_PAGE: usize = 20;
@@ -191,26 +189,11 @@ pub async fn cancel(
 pub async fn events(
     State(state): State<Arc<AppState>>,
     Path(id): Path<String>,
-) -> Result<Sse<impl Stream<Item = Result<SseEvent, Infallible>>>, ApiError> {
+) -> Result<Response, ApiError> {
     let job = find(&state, &id)?;
-    let (history, live) = job.subscribe();
-    // A job that has ended has nothing live: a receiver whose sender is gone.
-    let live = live.unwrap_or_else(|| tokio::sync::mpsc::unbounded_channel().1);
-    let stream = tokio_stream::iter(history)
-        .chain(UnboundedReceiverStream::new(live))
-        .map(|message| Ok(sse_event(&message)));
-    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
-}
-
-fn sse_event(message: &Message) -> SseEvent {
-    match message {
-        Message::Event(event) => {
-            let value = serde_json::to_value(event).expect("events serialize");
-            let kind = value["event"].as_str().unwrap_or("event").to_owned();
-            SseEvent::default().event(kind).data(value.to_string())
-        }
-        Message::Failed(problem) => SseEvent::default()
-            .event("error")
-            .data(serde_json::to_string(problem).expect("problems serialize")),
-    }
+    let headers = [
+        (header::CONTENT_TYPE, "text/event-stream"),
+        (header::CACHE_CONTROL, "no-cache"),
+    ];
+    Ok((headers, events::stream(job, events::KEEP_ALIVE)).into_response())
 }
