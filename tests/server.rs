@@ -26,6 +26,8 @@ fn config(root: &Path, token: Option<&str>) -> ServerConfig {
         concurrency: 2,
         max_conversations: server::DEFAULT_MAX_CONVERSATIONS,
         rates: ::coverage::cost::Rates::shipped(),
+        header_timeout: server::DEFAULT_HEADER_TIMEOUT,
+        idle_timeout: server::DEFAULT_IDLE_TIMEOUT,
     }
 }
 
@@ -467,9 +469,14 @@ struct Running {
 
 impl Running {
     fn start(root: &Path, token: Option<&str>) -> Self {
+        Self::with(config(root, token))
+    }
+
+    /// A server of `config`, its token included.
+    fn with(config: ServerConfig) -> Self {
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let (addr_tx, addr_rx) = std::sync::mpsc::channel();
-        let config = config(root, token);
+        let token = config.token.clone();
         let thread = std::thread::spawn(move || {
             let runtime = tokio::runtime::Runtime::new().unwrap();
             runtime
@@ -491,7 +498,7 @@ impl Running {
             stop: Some(stop),
             thread: Some(thread),
             agent,
-            token: token.map(str::to_owned),
+            token,
         }
     }
 
@@ -1035,4 +1042,166 @@ fn event_kinds(url: &str) -> Vec<String> {
         .map_while(Result::ok)
         .filter_map(|line| line.strip_prefix("event: ").map(str::to_owned))
         .collect()
+}
+
+/// A server whose connections time out after `header` and `idle`.
+fn timing_out(root: &Path, header: Duration, idle: Duration) -> Running {
+    let mut config = config(root, None);
+    config.header_timeout = header;
+    config.idle_timeout = idle;
+    Running::with(config)
+}
+
+/// Reads until the server closes the connection (or resets it); panics if
+/// it is still open after 10 s. What was read.
+fn until_closed(stream: &mut std::net::TcpStream) -> Vec<u8> {
+    use std::io::Read;
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let mut read = Vec::new();
+    let mut buffer = [0; 1 << 16];
+    loop {
+        match stream.read(&mut buffer) {
+            Ok(0) => return read,
+            Ok(n) => read.extend_from_slice(&buffer[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => return read,
+            Err(e) => panic!("the connection is still open after 10 s ({e}); read {read:?}"),
+        }
+    }
+}
+
+/// 200 connections that sent half a request head stayed open for good.
+#[test]
+fn a_half_sent_header_is_closed_after_the_header_timeout() {
+    use std::io::Write;
+    let root = tempfile::tempdir().unwrap();
+    let server = timing_out(
+        root.path(),
+        Duration::from_millis(300),
+        Duration::from_secs(60),
+    );
+    let mut half: Vec<std::net::TcpStream> = (0..20)
+        .map(|_| {
+            let mut stream = std::net::TcpStream::connect(server.addr).unwrap();
+            stream
+                .write_all(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Half: ")
+                .unwrap();
+            stream
+        })
+        .collect();
+    let silent = std::net::TcpStream::connect(server.addr).unwrap();
+    for stream in half.iter_mut().chain([silent].iter_mut()) {
+        let answer = until_closed(stream);
+        assert!(
+            !String::from_utf8_lossy(&answer).contains(" 200 "),
+            "{answer:?}"
+        );
+    }
+    // A whole head in time is answered as ever.
+    let (status, health) = server.request("GET", "/healthz", None);
+    assert_eq!(status, 200, "{health}");
+}
+
+/// A keep-alive connection waiting for its next request is closed once the
+/// header timeout passes.
+#[test]
+fn idle_keep_alive_connections_are_closed() {
+    use std::io::Write;
+    let root = tempfile::tempdir().unwrap();
+    let server = timing_out(
+        root.path(),
+        Duration::from_millis(300),
+        Duration::from_secs(60),
+    );
+    let mut stream = std::net::TcpStream::connect(server.addr).unwrap();
+    stream
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        .unwrap();
+    let answer = String::from_utf8(until_closed(&mut stream)).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200 OK\r\n"), "{answer}");
+    assert!(
+        answer.ends_with(r#""status":"ok","version":"0.1.0"}"#),
+        "{answer}"
+    );
+}
+
+/// A client that stops reading a response holds its connection only until
+/// the idle timeout: nothing moved, nothing is left to wait for.
+#[test]
+fn a_response_nobody_reads_is_closed_after_the_idle_timeout() {
+    use std::io::Write;
+    let root = tempfile::tempdir().unwrap();
+    let size = 64 << 20;
+    std::fs::write(root.path().join("big.json"), vec![b' '; size]).unwrap();
+    let server = timing_out(
+        root.path(),
+        Duration::from_secs(10),
+        Duration::from_millis(300),
+    );
+    let mut stream = std::net::TcpStream::connect(server.addr).unwrap();
+    stream
+        .write_all(b"GET /files/big.json HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        .unwrap();
+    // Not read until the socket buffers have long been full.
+    std::thread::sleep(Duration::from_secs(2));
+    let read = until_closed(&mut stream);
+    assert!(
+        read.len() < size,
+        "read {} bytes of {size}: the connection was not cut",
+        read.len()
+    );
+}
+
+/// A handler counts as busy, so a body that stops coming is timed by the
+/// handler: a 408, not a connection held open.
+#[test]
+fn a_request_body_that_stops_coming_is_a_408() {
+    use std::io::Write;
+    let root = tempfile::tempdir().unwrap();
+    let server = timing_out(
+        root.path(),
+        Duration::from_secs(10),
+        Duration::from_millis(300),
+    );
+    let mut stream = std::net::TcpStream::connect(server.addr).unwrap();
+    stream
+        .write_all(b"POST /coverage/generate HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"dry_run\":")
+        .unwrap();
+    let answer = String::from_utf8(until_closed(&mut stream)).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 408 "), "{answer}");
+    assert!(
+        answer.contains("the body did not arrive within 300ms"),
+        "{answer}"
+    );
+    assert_eq!(std::fs::read_dir(root.path()).unwrap().count(), 0);
+}
+
+/// An event stream that is read outlives the idle timeout many times over:
+/// it moves bytes (events, or a comment when the job is quiet).
+#[test]
+fn an_event_stream_that_is_read_outlives_the_idle_timeout() {
+    let root = tempfile::tempdir().unwrap();
+    let server = timing_out(
+        root.path(),
+        Duration::from_secs(10),
+        Duration::from_millis(200),
+    );
+    let (status, job) = server.request("POST", "/coverage/generate", Some(json!({"out": "full"})));
+    assert_eq!(status, 202, "{job}");
+    let started = Instant::now();
+    let kinds = event_kinds(&server.url(&format!(
+        "/coverage/jobs/{}/events",
+        job["id"].as_str().unwrap()
+    )));
+    assert!(
+        started.elapsed() > Duration::from_secs(1),
+        "the job was too quick to tell"
+    );
+    assert_eq!(
+        kinds.last().map(String::as_str),
+        Some("finished"),
+        "{kinds:?}"
+    );
+    assert_eq!(kinds.iter().filter(|k| *k == "file_done").count(), 99);
 }

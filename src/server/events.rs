@@ -60,8 +60,9 @@ fn kind(event: &Event) -> &'static str {
 /// the rest wait in the job's history at no cost to anyone.
 const QUEUED: usize = 16;
 
-/// How long a stream stays quiet before it sends a comment, so that
-/// proxies and clients do not take a job between events for a dead one.
+/// The longest a stream stays quiet before it sends a comment, so that
+/// proxies and clients do not take a job between events for a dead one
+/// (shorter with a short idle timeout; see `AppState::keep_alive`).
 pub const KEEP_ALIVE: Duration = Duration::from_secs(15);
 
 const KEEP_ALIVE_COMMENT: &[u8] = b":\n\n";

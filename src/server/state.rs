@@ -5,13 +5,15 @@
 use std::collections::{HashMap, VecDeque};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
 use utoipa::ToSchema;
 
+use super::ServerConfig;
 use super::error::{ApiError, Problem};
-use super::events::Frame;
+use super::events::{Frame, KEEP_ALIVE};
 use crate::contract::report::RunReport;
 use crate::cost::Rates;
 use crate::coverage::Coverage;
@@ -34,6 +36,9 @@ pub struct AppState {
     pub max_conversations: usize,
     /// Prices for the cost estimate.
     pub rates: Rates,
+    /// How long a connection may move no byte (see `ServerConfig`); a
+    /// request body must arrive within it.
+    pub idle_timeout: Duration,
     /// The page at `/`, rendered on first request (it depends on nothing
     /// but the taxonomy and the rates).
     pub page: std::sync::OnceLock<String>,
@@ -47,25 +52,28 @@ pub struct AppState {
 const CACHED_SEEDS: usize = 4;
 
 impl AppState {
-    pub fn new(
-        root: PathBuf,
-        token: Option<String>,
-        allowed_hosts: Vec<String>,
-        concurrency: usize,
-        max_conversations: usize,
-        rates: Rates,
-    ) -> Self {
+    /// The state of a server of `config` whose root, made and resolved, is
+    /// `root`.
+    pub fn new(root: PathBuf, config: &ServerConfig) -> Self {
         Self {
             root,
-            token,
-            allowed_hosts,
-            concurrency,
-            max_conversations,
-            rates,
+            token: config.token.clone(),
+            allowed_hosts: config.allowed_hosts.clone(),
+            concurrency: config.concurrency.max(1),
+            max_conversations: config.max_conversations,
+            rates: config.rates.clone(),
+            idle_timeout: config.idle_timeout,
             page: std::sync::OnceLock::new(),
             jobs: Jobs::default(),
             coverages: Mutex::default(),
         }
+    }
+
+    /// How long an event stream stays quiet before it sends a comment:
+    /// well inside the idle timeout, which would otherwise close a stream
+    /// whose job is between events.
+    pub fn keep_alive(&self) -> Duration {
+        (self.idle_timeout / 4).min(KEEP_ALIVE)
     }
 
     /// Refuses work of more than `max_conversations` conversations (a 422

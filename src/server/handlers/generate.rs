@@ -88,18 +88,14 @@ pub struct PlannedFile {
         )),
         (status = 202, description = "save: the job started", body = JobView),
         (status = 400, description = "the body is not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 408, description = "the body did not arrive within the idle timeout", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "files exist, or another job holds the directory", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "body over 64 KiB", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "an unknown id or a bad value", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn post(State(state): State<Arc<AppState>>, body: Body) -> Result<Response, ApiError> {
-    let bytes = axum::body::to_bytes(body, BODY_LIMIT).await.map_err(|_| {
-        ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            format!("the body is over {BODY_LIMIT} bytes"),
-        )
-    })?;
+    let bytes = read_body(body, state.idle_timeout).await?;
     let value: Value = if bytes.iter().all(u8::is_ascii_whitespace) {
         Value::Null
     } else {
@@ -120,6 +116,26 @@ pub async fn post(State(state): State<Arc<AppState>>, body: Body) -> Result<Resp
     };
     let request = Generate::from_json(&value)?;
     respond(state, request).await
+}
+
+/// The body, at most [`BODY_LIMIT`] bytes, in full within `timeout`: the
+/// connection counts as busy while its handler runs, so a body that stops
+/// coming is timed here, not by the idle timeout.
+async fn read_body(body: Body, timeout: std::time::Duration) -> Result<Bytes, ApiError> {
+    tokio::time::timeout(timeout, axum::body::to_bytes(body, BODY_LIMIT))
+        .await
+        .map_err(|_| {
+            ApiError::new(
+                StatusCode::REQUEST_TIMEOUT,
+                format!("the body did not arrive within {timeout:?}"),
+            )
+        })?
+        .map_err(|_| {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("the body is over {BODY_LIMIT} bytes"),
+            )
+        })
 }
 
 /// The dry-run counts of a selection (what a page polls as it changes).

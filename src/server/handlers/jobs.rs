@@ -182,7 +182,7 @@ pub async fn cancel(
     tag = "jobs",
     params(("id" = String, Path)),
     responses(
-        (status = 200, description = "planned, file_started, progress, file_done, then finished or error; `data` is the event (or the problem) as JSON", content_type = "text/event-stream", body = SseMessage),
+        (status = 200, description = "planned, file_started, progress, file_done, then finished or error; `data` is the event (or the problem) as JSON; a comment line (`:`) when the job has been quiet for a while", content_type = "text/event-stream", body = SseMessage),
         (status = 404, body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -195,5 +195,5 @@ pub async fn events(
         (header::CONTENT_TYPE, "text/event-stream"),
         (header::CACHE_CONTROL, "no-cache"),
     ];
-    Ok((headers, events::stream(job, events::KEEP_ALIVE)).into_response())
+    Ok((headers, events::stream(job, state.keep_alive())).into_response())
 }
