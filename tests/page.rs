@@ -209,6 +209,8 @@ fn config(root: &Path, token: Option<&str>) -> ServerConfig {
         concurrency: 1,
         max_conversations: server::DEFAULT_MAX_CONVERSATIONS,
         rates: Rates::shipped(),
+        header_timeout: server::DEFAULT_HEADER_TIMEOUT,
+        idle_timeout: server::DEFAULT_IDLE_TIMEOUT,
     }
 }
 

@@ -26,6 +26,8 @@ fn config(root: &Path, token: Option<&str>) -> ServerConfig {
         concurrency: 2,
         max_conversations: server::DEFAULT_MAX_CONVERSATIONS,
         rates: ::coverage::cost::Rates::shipped(),
+        header_timeout: server::DEFAULT_HEADER_TIMEOUT,
+        idle_timeout: server::DEFAULT_IDLE_TIMEOUT,
     }
 }
 
@@ -467,9 +469,14 @@ struct Running {
 
 impl Running {
     fn start(root: &Path, token: Option<&str>) -> Self {
+        Self::with(config(root, token))
+    }
+
+    /// A server of `config`, its token included.
+    fn with(config: ServerConfig) -> Self {
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let (addr_tx, addr_rx) = std::sync::mpsc::channel();
-        let config = config(root, token);
+        let token = config.token.clone();
         let thread = std::thread::spawn(move || {
             let runtime = tokio::runtime::Runtime::new().unwrap();
             runtime
@@ -491,7 +498,7 @@ impl Running {
             stop: Some(stop),
             thread: Some(thread),
             agent,
-            token: token.map(str::to_owned),
+            token,
         }
     }
 
@@ -718,7 +725,7 @@ fn events_stream_in_order_to_the_report_and_a_second_job_on_the_same_directory_i
     assert_eq!((started, done), (99, 99));
     assert_eq!(last_data["report"]["kept"], 5376);
     let (_, listed) = server.request("GET", "/coverage/jobs", None);
-    assert_eq!(listed[0]["id"], id.as_str());
+    assert_eq!(listed["jobs"][0]["id"], id.as_str());
 }
 
 #[test]
@@ -858,7 +865,7 @@ fn cross_site_forms_and_rebound_host_names_are_refused_and_start_nothing() {
     }
     let (status, jobs) = server.request("GET", "/coverage/jobs", None);
     assert_eq!(status, 200);
-    assert_eq!(jobs, json!([]), "no job started");
+    assert_eq!(jobs["jobs"], json!([]), "no job started: {jobs}");
     assert_eq!(std::fs::read_dir(root.path()).unwrap().count(), 0);
     // The server's own page (same origin, JSON) is answered.
     let own_page = post_body(
@@ -868,4 +875,333 @@ fn cross_site_forms_and_rebound_host_names_are_refused_and_start_nothing() {
         r#"{"dry_run":true}"#,
     );
     assert_eq!(raw_status(server.addr, &own_page), 200);
+}
+
+/// The list held every job's full report: 242 MB in one answer after 110
+/// full jobs, and four at once took the server to 1.59 GB.
+#[test]
+fn the_job_list_is_summaries_and_paginated() {
+    let root = tempfile::tempdir().unwrap();
+    let server = Running::start(root.path(), None);
+    let ids: Vec<String> = ["a", "b", "c"]
+        .iter()
+        .map(|out| {
+            let body = json!({"domains": ["cart_management"], "behaviors": ["happy_path"], "out": out, "variants": 2});
+            let (status, job) = server.request("POST", "/coverage/generate", Some(body));
+            assert_eq!(status, 202, "{job}");
+            let id = job["id"].as_str().unwrap().to_owned();
+            assert_eq!(server.wait(&id)["status"], "succeeded");
+            id
+        })
+        .collect();
+
+    let (status, first) = server.request("GET", "/coverage/jobs?limit=2", None);
+    assert_eq!(status, 200, "{first}");
+    assert_eq!(
+        (first["total"].as_u64(), first["limit"].as_u64()),
+        (Some(3), Some(2))
+    );
+    let listed = |page: &Value| -> Vec<String> {
+        page["jobs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|j| j["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(listed(&first), ids[..2]);
+    let summary = first["jobs"][0].as_object().unwrap();
+    let keys: Vec<&str> = summary.keys().map(String::as_str).collect();
+    assert_eq!(
+        keys,
+        [
+            "id",
+            "status",
+            "out",
+            "spec",
+            "started_at",
+            "ended_at",
+            "progress",
+            "links"
+        ],
+        "a summary, no report: {summary:?}"
+    );
+    assert_eq!(summary["spec"]["domains"], json!(["cart_management"]));
+    assert_eq!(summary["spec"]["variants"], 2);
+    assert_eq!(summary["progress"]["done"], summary["progress"]["total"]);
+
+    let next = first["next"].as_str().unwrap();
+    assert_eq!(next, format!("/coverage/jobs?limit=2&after={}", ids[1]));
+    let (status, last) = server.request("GET", next, None);
+    assert_eq!(status, 200, "{last}");
+    assert_eq!(listed(&last), ids[2..]);
+    assert_eq!(last["next"], Value::Null);
+    let (_, all) = server.request("GET", "/coverage/jobs", None);
+    assert_eq!(
+        (listed(&all), all["limit"].as_u64()),
+        (ids.clone(), Some(20))
+    );
+    // The report is at the job's own address.
+    let (_, job) = server.request("GET", &format!("/coverage/jobs/{}", ids[0]), None);
+    assert_eq!(job["report"]["kept"], 64, "{job}");
+
+    let bad = [
+        ("limit=0", "limit", "0"),
+        ("limit=101", "limit", "101"),
+        ("limit=ten", "limit", "ten"),
+        ("limit=-1", "limit", "-1"),
+        ("after=job-1", "after", "job-1"),
+        ("after=job-0-1", "after", "job-0-1"),
+        ("page=2", "page", "2"),
+        ("limit=1&limit=2", "limit", "2"),
+    ];
+    for (query, field, value) in bad {
+        let (status, problem) = server.request("GET", &format!("/coverage/jobs?{query}"), None);
+        assert_eq!(status, 400, "{query}: {problem}");
+        assert_eq!(
+            (problem["field"].as_str(), problem["value"].as_str()),
+            (Some(field), Some(value)),
+            "{query}: {problem}"
+        );
+        assert!(
+            problem["valid"].as_str().is_some_and(|v| !v.is_empty()),
+            "{query}: {problem}"
+        );
+    }
+}
+
+/// Every event was serialized and copied once per listener, while the job
+/// held its lock: 100 event-stream clients that never read stalled other
+/// requests for up to 7.2 s.
+#[test]
+fn stream_clients_that_never_read_do_not_stall_other_requests() {
+    use std::io::Write;
+    let root = tempfile::tempdir().unwrap();
+    let server = Running::start(root.path(), None);
+    let (status, job) = server.request("POST", "/coverage/generate", Some(json!({"out": "full"})));
+    assert_eq!(status, 202, "{job}");
+    let id = job["id"].as_str().unwrap().to_owned();
+    let events = format!(
+        "GET /coverage/jobs/{id}/events HTTP/1.1\r\nHost: {}\r\n\r\n",
+        server.addr
+    );
+    let silent: Vec<std::net::TcpStream> = (0..100)
+        .map(|_| {
+            let mut stream = std::net::TcpStream::connect(server.addr).unwrap();
+            stream.write_all(events.as_bytes()).unwrap();
+            stream
+        })
+        .collect();
+    let reader = {
+        let url = server.url(&format!("/coverage/jobs/{id}/events"));
+        std::thread::spawn(move || event_kinds(&url))
+    };
+    // While the job runs, and for a while after it ends (when every
+    // listener is sent the report), other requests are answered at once.
+    let job_path = format!("/coverage/jobs/{id}");
+    let paths = [
+        "/healthz",
+        "/coverage/generate?dry_run=true&domains=cart_management",
+        &job_path,
+    ];
+    let deadline = Instant::now() + Duration::from_secs(300);
+    let (mut slowest, mut ended) = (Duration::ZERO, None::<Instant>);
+    while ended.is_none_or(|at| at.elapsed() < Duration::from_secs(2)) {
+        assert!(Instant::now() < deadline, "job {id} still running");
+        for path in paths {
+            let started = Instant::now();
+            let (status, body) = server.request("GET", path, None);
+            slowest = slowest.max(started.elapsed());
+            assert_eq!(status, 200, "{path}: {body}");
+            if path == job_path && ended.is_none() && body["status"] != "running" {
+                assert_eq!(body["status"], "succeeded", "{body}");
+                ended = Some(Instant::now());
+            }
+        }
+    }
+    assert!(
+        slowest < Duration::from_secs(1),
+        "a request took {slowest:?} with 100 stream clients that never read"
+    );
+    // A client that reads gets the whole stream all the same.
+    let kinds = reader.join().unwrap();
+    assert_eq!(
+        kinds.last().map(String::as_str),
+        Some("finished"),
+        "{kinds:?}"
+    );
+    assert_eq!(kinds.iter().filter(|k| *k == "file_done").count(), 99);
+    drop(silent);
+}
+
+/// The `event:` names of a whole event stream, read to its end.
+fn event_kinds(url: &str) -> Vec<String> {
+    let response = ureq::get(url).call().unwrap();
+    BufReader::new(response.into_body().into_reader())
+        .lines()
+        .map_while(Result::ok)
+        .filter_map(|line| line.strip_prefix("event: ").map(str::to_owned))
+        .collect()
+}
+
+/// A server whose connections time out after `header` and `idle`.
+fn timing_out(root: &Path, header: Duration, idle: Duration) -> Running {
+    let mut config = config(root, None);
+    config.header_timeout = header;
+    config.idle_timeout = idle;
+    Running::with(config)
+}
+
+/// Reads until the server closes the connection (or resets it); panics if
+/// it is still open after 10 s. What was read.
+fn until_closed(stream: &mut std::net::TcpStream) -> Vec<u8> {
+    use std::io::Read;
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let mut read = Vec::new();
+    let mut buffer = [0; 1 << 16];
+    loop {
+        match stream.read(&mut buffer) {
+            Ok(0) => return read,
+            Ok(n) => read.extend_from_slice(&buffer[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => return read,
+            Err(e) => panic!("the connection is still open after 10 s ({e}); read {read:?}"),
+        }
+    }
+}
+
+/// 200 connections that sent half a request head stayed open for good.
+#[test]
+fn a_half_sent_header_is_closed_after_the_header_timeout() {
+    use std::io::Write;
+    let root = tempfile::tempdir().unwrap();
+    let server = timing_out(
+        root.path(),
+        Duration::from_millis(300),
+        Duration::from_secs(60),
+    );
+    let mut half: Vec<std::net::TcpStream> = (0..20)
+        .map(|_| {
+            let mut stream = std::net::TcpStream::connect(server.addr).unwrap();
+            stream
+                .write_all(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Half: ")
+                .unwrap();
+            stream
+        })
+        .collect();
+    let silent = std::net::TcpStream::connect(server.addr).unwrap();
+    for stream in half.iter_mut().chain([silent].iter_mut()) {
+        let answer = until_closed(stream);
+        assert!(
+            !String::from_utf8_lossy(&answer).contains(" 200 "),
+            "{answer:?}"
+        );
+    }
+    // A whole head in time is answered as ever.
+    let (status, health) = server.request("GET", "/healthz", None);
+    assert_eq!(status, 200, "{health}");
+}
+
+/// A keep-alive connection waiting for its next request is closed once the
+/// header timeout passes.
+#[test]
+fn idle_keep_alive_connections_are_closed() {
+    use std::io::Write;
+    let root = tempfile::tempdir().unwrap();
+    let server = timing_out(
+        root.path(),
+        Duration::from_millis(300),
+        Duration::from_secs(60),
+    );
+    let mut stream = std::net::TcpStream::connect(server.addr).unwrap();
+    stream
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        .unwrap();
+    let answer = String::from_utf8(until_closed(&mut stream)).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200 OK\r\n"), "{answer}");
+    assert!(
+        answer.ends_with(r#""status":"ok","version":"0.1.0"}"#),
+        "{answer}"
+    );
+}
+
+/// A client that stops reading a response holds its connection only until
+/// the idle timeout: nothing moved, nothing is left to wait for.
+#[test]
+fn a_response_nobody_reads_is_closed_after_the_idle_timeout() {
+    use std::io::Write;
+    let root = tempfile::tempdir().unwrap();
+    let size = 64 << 20;
+    std::fs::write(root.path().join("big.json"), vec![b' '; size]).unwrap();
+    let server = timing_out(
+        root.path(),
+        Duration::from_secs(10),
+        Duration::from_millis(300),
+    );
+    let mut stream = std::net::TcpStream::connect(server.addr).unwrap();
+    stream
+        .write_all(b"GET /files/big.json HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        .unwrap();
+    // Not read until the socket buffers have long been full.
+    std::thread::sleep(Duration::from_secs(2));
+    let read = until_closed(&mut stream);
+    assert!(
+        read.len() < size,
+        "read {} bytes of {size}: the connection was not cut",
+        read.len()
+    );
+}
+
+/// A handler counts as busy, so a body that stops coming is timed by the
+/// handler: a 408, not a connection held open.
+#[test]
+fn a_request_body_that_stops_coming_is_a_408() {
+    use std::io::Write;
+    let root = tempfile::tempdir().unwrap();
+    let server = timing_out(
+        root.path(),
+        Duration::from_secs(10),
+        Duration::from_millis(300),
+    );
+    let mut stream = std::net::TcpStream::connect(server.addr).unwrap();
+    stream
+        .write_all(b"POST /coverage/generate HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"dry_run\":")
+        .unwrap();
+    let answer = String::from_utf8(until_closed(&mut stream)).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 408 "), "{answer}");
+    assert!(
+        answer.contains("the body did not arrive within 300ms"),
+        "{answer}"
+    );
+    assert_eq!(std::fs::read_dir(root.path()).unwrap().count(), 0);
+}
+
+/// An event stream that is read outlives the idle timeout many times over:
+/// it moves bytes (events, or a comment when the job is quiet).
+#[test]
+fn an_event_stream_that_is_read_outlives_the_idle_timeout() {
+    let root = tempfile::tempdir().unwrap();
+    let server = timing_out(
+        root.path(),
+        Duration::from_secs(10),
+        Duration::from_millis(200),
+    );
+    let (status, job) = server.request("POST", "/coverage/generate", Some(json!({"out": "full"})));
+    assert_eq!(status, 202, "{job}");
+    let started = Instant::now();
+    let kinds = event_kinds(&server.url(&format!(
+        "/coverage/jobs/{}/events",
+        job["id"].as_str().unwrap()
+    )));
+    assert!(
+        started.elapsed() > Duration::from_secs(1),
+        "the job was too quick to tell"
+    );
+    assert_eq!(
+        kinds.last().map(String::as_str),
+        Some("finished"),
+        "{kinds:?}"
+    );
+    assert_eq!(kinds.iter().filter(|k| *k == "file_done").count(), 99);
 }

@@ -433,6 +433,8 @@ async fn call(request: Request<Body>) -> (StatusCode, Value) {
         concurrency: 1,
         max_conversations: coverage::server::DEFAULT_MAX_CONVERSATIONS,
         rates: coverage::cost::Rates::shipped(),
+        header_timeout: coverage::server::DEFAULT_HEADER_TIMEOUT,
+        idle_timeout: coverage::server::DEFAULT_IDLE_TIMEOUT,
     };
     let state = coverage::server::state(&config).unwrap();
     let response = coverage::server::router(state)

@@ -3,6 +3,7 @@
 use std::io::{IsTerminal, Write};
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::Args;
 
@@ -39,6 +40,25 @@ pub struct ServeArgs {
     /// Rates file for the cost estimate (default: the shipped rates).
     #[arg(long, value_name = "FILE")]
     rates: Option<PathBuf>,
+    /// Seconds a client has to send a request's head, from when its
+    /// connection can take one: a half-sent head, or a keep-alive connection
+    /// idle this long, is closed.
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value_t = server::DEFAULT_HEADER_TIMEOUT.as_secs(),
+        value_parser = clap::value_parser!(u64).range(1..=3600)
+    )]
+    header_timeout: u64,
+    /// Seconds a connection may move no byte, while no handler works on it,
+    /// before it is closed: a response nobody reads, a body that stopped.
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value_t = server::DEFAULT_IDLE_TIMEOUT.as_secs(),
+        value_parser = clap::value_parser!(u64).range(1..=3600)
+    )]
+    idle_timeout: u64,
 }
 
 impl ServeArgs {
@@ -61,6 +81,8 @@ impl ServeArgs {
                 .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from)),
             max_conversations: self.max_conversations,
             rates: super::cost::load_rates(self.rates.as_deref())?,
+            header_timeout: Duration::from_secs(self.header_timeout),
+            idle_timeout: Duration::from_secs(self.idle_timeout),
         };
         let runtime = tokio::runtime::Runtime::new()?;
         let result = runtime.block_on(server::serve(config, server::signal(), |addr| {
@@ -73,6 +95,7 @@ impl ServeArgs {
             Err(
                 error @ (ServeError::OpenWithoutToken(_)
                 | ServeError::EmptyToken
+                | ServeError::ZeroTimeout(_)
                 | ServeError::Root { .. }
                 | ServeError::Bind { .. }),
             ) => Err(super::UsageError(error.to_string()).into()),

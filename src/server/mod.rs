@@ -5,12 +5,15 @@
 //!
 //! `routes` builds the router; `handlers/` has one file per resource;
 //! `error` maps the library's errors to problem responses; `request`
-//! checks what clients send; `state` holds the jobs; `openapi` describes
-//! it all.
+//! checks what clients send; `state` holds the jobs; `events` streams
+//! them; `listen` accepts connections and times them out; `openapi`
+//! describes it all.
 
 pub mod error;
+pub mod events;
 pub mod guard;
 pub mod handlers;
+pub mod listen;
 pub mod openapi;
 pub mod request;
 pub mod routes;
@@ -39,10 +42,30 @@ pub struct ServerConfig {
     pub max_conversations: usize,
     /// Prices for the cost estimate (`/coverage/cost` and the page).
     pub rates: crate::cost::Rates,
+    /// How long a client has to send a request's head, counted from when
+    /// its connection can take one (accepted, or its last response sent):
+    /// a keep-alive connection idle that long is closed too.
+    pub header_timeout: Duration,
+    /// How long a connection may move no byte either way before it is
+    /// closed: a response the client stopped reading, a body that stopped
+    /// coming.
+    pub idle_timeout: Duration,
 }
 
 /// The server's default ceiling: twelve default sets' worth of variants.
 pub const DEFAULT_MAX_CONVERSATIONS: usize = 200_000;
+
+/// A client on any working network sends a request head in well under a
+/// second; ten seconds leaves room for a slow link, while a client that
+/// opens connections and never finishes a head (slowloris) holds each for
+/// ten seconds at most instead of for good.
+pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// No handler computes for more than a few seconds without writing, and an
+/// event stream sends at least a comment every `idle / 4` (15 s), so a
+/// connection that has moved no byte for a minute has a client that
+/// stopped reading or sending; closing it frees its socket and its task.
+pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Why a server did not start.
 #[derive(Debug, thiserror::Error)]
@@ -53,6 +76,8 @@ pub enum ServeError {
     OpenWithoutToken(SocketAddr),
     #[error("--token must not be empty")]
     EmptyToken,
+    #[error("{0} must be more than zero")]
+    ZeroTimeout(&'static str),
     #[error("cannot use '{}' as the root: {source}", .root.display())]
     Root {
         root: PathBuf,
@@ -76,20 +101,20 @@ pub fn state(config: &ServerConfig) -> Result<Arc<AppState>, ServeError> {
     if !config.addr.ip().is_loopback() && config.token.is_none() {
         return Err(ServeError::OpenWithoutToken(config.addr));
     }
+    // Zero would close every connection at once, and spin event streams.
+    if config.header_timeout.is_zero() {
+        return Err(ServeError::ZeroTimeout("--header-timeout"));
+    }
+    if config.idle_timeout.is_zero() {
+        return Err(ServeError::ZeroTimeout("--idle-timeout"));
+    }
     let root_error = |source| ServeError::Root {
         root: config.root.clone(),
         source,
     };
     std::fs::create_dir_all(&config.root).map_err(root_error)?;
     let root = std::fs::canonicalize(&config.root).map_err(root_error)?;
-    Ok(Arc::new(AppState::new(
-        root,
-        config.token.clone(),
-        config.allowed_hosts.clone(),
-        config.concurrency.max(1),
-        config.max_conversations,
-        config.rates.clone(),
-    )))
+    Ok(Arc::new(AppState::new(root, config)))
 }
 
 /// Serves until `shutdown` resolves; then stops accepting, cancels running
@@ -118,11 +143,14 @@ pub async fn serve(
             job.cancel.cancel();
         }
     };
-    axum::serve(listener, router(state.clone()))
-        .with_graceful_shutdown(stop)
-        .await?;
-    // Event streams have ended with their jobs; wait for the jobs
-    // themselves to clean up.
+    let timeouts = listen::Timeouts {
+        header: config.header_timeout,
+        idle: config.idle_timeout,
+    };
+    listen::accept(listener, router(state.clone()), timeouts, stop).await;
+    // Event streams have ended with their jobs (a client that stopped
+    // reading one, at the idle timeout); wait for the jobs themselves to
+    // clean up.
     while state
         .jobs
         .all()

@@ -5,16 +5,21 @@
 use std::collections::{HashMap, VecDeque};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
-use tokio::sync::mpsc;
+use tokio::sync::watch;
 use utoipa::ToSchema;
 
+use super::ServerConfig;
 use super::error::{ApiError, Problem};
+use super::events::{Frame, KEEP_ALIVE};
 use crate::contract::report::RunReport;
 use crate::cost::Rates;
 use crate::coverage::Coverage;
-use crate::job::{CancelToken, Event};
+use crate::job::{CancelToken, Event, Format, Layout};
+use crate::run::now_rfc3339;
+use crate::taxonomy::{Behavior, Domain};
 
 /// How many finished jobs the server remembers.
 const RECENT_JOBS: usize = 100;
@@ -31,6 +36,9 @@ pub struct AppState {
     pub max_conversations: usize,
     /// Prices for the cost estimate.
     pub rates: Rates,
+    /// How long a connection may move no byte (see `ServerConfig`); a
+    /// request body must arrive within it.
+    pub idle_timeout: Duration,
     /// The page at `/`, rendered on first request (it depends on nothing
     /// but the taxonomy and the rates).
     pub page: std::sync::OnceLock<String>,
@@ -44,25 +52,28 @@ pub struct AppState {
 const CACHED_SEEDS: usize = 4;
 
 impl AppState {
-    pub fn new(
-        root: PathBuf,
-        token: Option<String>,
-        allowed_hosts: Vec<String>,
-        concurrency: usize,
-        max_conversations: usize,
-        rates: Rates,
-    ) -> Self {
+    /// The state of a server of `config` whose root, made and resolved, is
+    /// `root`.
+    pub fn new(root: PathBuf, config: &ServerConfig) -> Self {
         Self {
             root,
-            token,
-            allowed_hosts,
-            concurrency,
-            max_conversations,
-            rates,
+            token: config.token.clone(),
+            allowed_hosts: config.allowed_hosts.clone(),
+            concurrency: config.concurrency.max(1),
+            max_conversations: config.max_conversations,
+            rates: config.rates.clone(),
+            idle_timeout: config.idle_timeout,
             page: std::sync::OnceLock::new(),
             jobs: Jobs::default(),
             coverages: Mutex::default(),
         }
+    }
+
+    /// How long an event stream stays quiet before it sends a comment:
+    /// well inside the idle timeout, which would otherwise close a stream
+    /// whose job is between events.
+    pub fn keep_alive(&self) -> Duration {
+        (self.idle_timeout / 4).min(KEEP_ALIVE)
     }
 
     /// Refuses work of more than `max_conversations` conversations (a 422
@@ -129,21 +140,41 @@ impl JobStatus {
     }
 }
 
-/// What a listener of a job's event stream receives.
-#[derive(Clone, Debug)]
-pub enum Message {
-    Event(Event),
-    /// The job failed or was cancelled; nothing follows.
-    Failed(Problem),
-}
-
 /// One job the server started.
 pub struct JobRecord {
     pub id: String,
+    /// The `n` of its id `job-<epoch>-<n>`: the job list's order.
+    sequence: u64,
     /// Its output directory, relative to the root.
     pub out: String,
+    /// What it was asked to generate.
+    pub spec: JobSpecSummary,
     pub cancel: CancelToken,
+    /// When it started, RFC 3339 in UTC.
+    started_at: String,
     state: Mutex<RecordState>,
+    /// How many frames the history holds, for listeners waiting for more.
+    frames: watch::Sender<usize>,
+}
+
+/// What a job was asked to generate: the request's essentials, with every
+/// default filled in.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct JobSpecSummary {
+    #[schema(value_type = i64, minimum = 0)]
+    pub seed: u64,
+    pub domains: Vec<Domain>,
+    pub behaviors: Vec<Behavior>,
+    pub layouts: Vec<Layout>,
+    pub format: Format,
+    pub variants: u32,
+    /// The covering subset's strength, when only a subset was asked for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub strength: Option<u32>,
+    /// The subset's budget in scenarios, when one was given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub budget: Option<u64>,
+    pub overwrite: bool,
 }
 
 struct RecordState {
@@ -155,10 +186,13 @@ struct RecordState {
     started: std::time::Instant,
     /// Seconds from start to end, once ended.
     seconds: Option<f64>,
-    history: Vec<Message>,
+    /// When it ended, RFC 3339 in UTC.
+    ended_at: Option<String>,
+    /// Every event so far, as its stream sends it, for listeners to read
+    /// at their own pace: a late one sees the whole run.
+    history: Vec<Frame>,
     report: Option<RunReport>,
     error: Option<Problem>,
-    listeners: Vec<mpsc::UnboundedSender<Message>>,
 }
 
 /// A job as `GET /coverage/jobs/{id}` shows it.
@@ -168,6 +202,12 @@ pub struct JobView {
     pub status: JobStatus,
     /// The output directory, relative to the server's root.
     pub out: String,
+    pub spec: JobSpecSummary,
+    /// When it started, RFC 3339 in UTC, to the second.
+    pub started_at: String,
+    /// When it ended, once it has.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ended_at: Option<String>,
     pub progress: Progress,
     pub metrics: JobMetrics,
     /// When it succeeded: the run's report.
@@ -176,6 +216,25 @@ pub struct JobView {
     /// When it failed or was cancelled: why.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<Problem>,
+    pub links: JobLinks,
+}
+
+/// A job as the job list shows it: no report, no problem, no metrics
+/// (those are at its `self` link), so that a page of the list stays small
+/// however large the jobs' reports are.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct JobSummary {
+    pub id: String,
+    pub status: JobStatus,
+    /// The output directory, relative to the server's root.
+    pub out: String,
+    pub spec: JobSpecSummary,
+    /// When it started, RFC 3339 in UTC, to the second.
+    pub started_at: String,
+    /// When it ended, once it has.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ended_at: Option<String>,
+    pub progress: Progress,
     pub links: JobLinks,
 }
 
@@ -206,11 +265,19 @@ pub struct JobLinks {
 }
 
 impl JobRecord {
-    fn new(id: String, out: String, cancel: CancelToken) -> Self {
+    fn new(
+        (id, sequence): (String, u64),
+        out: String,
+        spec: JobSpecSummary,
+        cancel: CancelToken,
+    ) -> Self {
         Self {
             id,
+            sequence,
             out,
+            spec,
             cancel,
+            started_at: now_rfc3339(),
             state: Mutex::new(RecordState {
                 status: JobStatus::Running,
                 total: 0,
@@ -218,11 +285,12 @@ impl JobRecord {
                 bytes: 0,
                 started: std::time::Instant::now(),
                 seconds: None,
+                ended_at: None,
                 history: Vec::new(),
                 report: None,
                 error: None,
-                listeners: Vec::new(),
             }),
+            frames: watch::Sender::new(0),
         }
     }
 
@@ -232,59 +300,83 @@ impl JobRecord {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Records an event and hands it to every listener.
+    /// Records an event for its listeners. The lock is held for
+    /// bookkeeping only: the event is serialized before, and listeners
+    /// are woken after.
     pub fn push(&self, event: Event) {
+        let frame = Frame::event(&event);
         let mut state = self.lock();
-        match &event {
-            Event::Planned { conversations, .. } => state.total = *conversations,
+        match event {
+            Event::Planned { conversations, .. } => state.total = conversations,
             Event::Progress { conversations } => state.done += conversations,
             Event::FileDone { bytes, .. } => state.bytes += bytes,
             Event::Finished { report } => {
                 state.status = JobStatus::Succeeded;
-                state.seconds = Some(state.started.elapsed().as_secs_f64());
-                state.report = Some((**report).clone());
+                state.end();
+                state.report = Some(*report);
             }
-            _ => {}
+            Event::FileStarted { .. } => {}
         }
-        let message = Message::Event(event);
-        state.listeners.retain(|l| l.send(message.clone()).is_ok());
-        state.history.push(message);
-        if state.status != JobStatus::Running {
-            state.listeners.clear();
-        }
+        self.record(state, frame);
     }
 
     /// Ends the job with an error.
     pub fn fail(&self, problem: Problem, cancelled: bool) {
+        let frame = Frame::failure(&problem);
         let mut state = self.lock();
         state.status = if cancelled {
             JobStatus::Cancelled
         } else {
             JobStatus::Failed
         };
-        state.error = Some(problem.clone());
-        state.seconds = Some(state.started.elapsed().as_secs_f64());
-        let message = Message::Failed(problem);
-        for listener in state.listeners.drain(..) {
-            let _ = listener.send(message.clone());
-        }
-        state.history.push(message);
+        state.error = Some(problem);
+        state.end();
+        self.record(state, frame);
+    }
+
+    /// Adds `frame` to the history, then wakes the listeners.
+    fn record(&self, mut state: std::sync::MutexGuard<'_, RecordState>, frame: Frame) {
+        state.history.push(frame);
+        let count = state.history.len();
+        drop(state);
+        self.frames.send_replace(count);
     }
 
     pub fn status(&self) -> JobStatus {
         self.lock().status
     }
 
-    /// Everything so far, and (while the job runs) a receiver of the rest.
-    pub fn subscribe(&self) -> (Vec<Message>, Option<mpsc::UnboundedReceiver<Message>>) {
-        let mut state = self.lock();
-        let history = state.history.clone();
-        if state.status != JobStatus::Running {
-            return (history, None);
+    /// The history's frames from the `next`th on (shared, not copied).
+    pub fn frames_from(&self, next: usize) -> Vec<Frame> {
+        let state = self.lock();
+        state.history.get(next..).unwrap_or_default().to_vec()
+    }
+
+    /// Changes when a frame is added to the history.
+    pub fn changes(&self) -> watch::Receiver<usize> {
+        self.frames.subscribe()
+    }
+
+    /// The job without its report, as the job list shows it.
+    pub fn summary(&self) -> JobSummary {
+        let state = self.lock();
+        JobSummary {
+            id: self.id.clone(),
+            status: state.status,
+            out: self.out.clone(),
+            spec: self.spec.clone(),
+            started_at: self.started_at.clone(),
+            ended_at: state.ended_at.clone(),
+            progress: state.progress(),
+            links: self.links(),
         }
-        let (sender, receiver) = mpsc::unbounded_channel();
-        state.listeners.push(sender);
-        (history, Some(receiver))
+    }
+
+    fn links(&self) -> JobLinks {
+        JobLinks {
+            this: format!("/coverage/jobs/{}", self.id),
+            events: format!("/coverage/jobs/{}/events", self.id),
+        }
     }
 
     pub fn view(&self) -> JobView {
@@ -293,10 +385,10 @@ impl JobRecord {
             id: self.id.clone(),
             status: state.status,
             out: self.out.clone(),
-            progress: Progress {
-                done: state.done,
-                total: state.total,
-            },
+            spec: self.spec.clone(),
+            started_at: self.started_at.clone(),
+            ended_at: state.ended_at.clone(),
+            progress: state.progress(),
             metrics: {
                 let seconds = state
                     .seconds
@@ -311,12 +403,33 @@ impl JobRecord {
             },
             report: state.report.clone(),
             error: state.error.clone(),
-            links: JobLinks {
-                this: format!("/coverage/jobs/{}", self.id),
-                events: format!("/coverage/jobs/{}/events", self.id),
-            },
+            links: self.links(),
         }
     }
+}
+
+impl RecordState {
+    /// Marks the job ended now.
+    fn end(&mut self) {
+        self.seconds = Some(self.started.elapsed().as_secs_f64());
+        self.ended_at = Some(now_rfc3339());
+    }
+
+    fn progress(&self) -> Progress {
+        Progress {
+            done: self.done,
+            total: self.total,
+        }
+    }
+}
+
+/// One page of the job list: the jobs after a cursor, oldest first.
+pub struct JobPage {
+    pub jobs: Vec<Arc<JobRecord>>,
+    /// Every job the server remembers.
+    pub total: usize,
+    /// More jobs follow the last of this page.
+    pub more: bool,
 }
 
 /// The jobs this server started, newest last.
@@ -364,11 +477,11 @@ fn base36(mut n: u128) -> String {
 
 impl Jobs {
     /// Registers a new running job.
-    pub fn add(&self, out: String, cancel: CancelToken) -> Arc<JobRecord> {
+    pub fn add(&self, out: String, spec: JobSpecSummary, cancel: CancelToken) -> Arc<JobRecord> {
         let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
         inner.next += 1;
         let id = format!("job-{}-{}", inner.epoch, inner.next);
-        let record = Arc::new(JobRecord::new(id.clone(), out, cancel));
+        let record = Arc::new(JobRecord::new((id.clone(), inner.next), out, spec, cancel));
         inner.order.push_back(id.clone());
         inner.records.insert(id, record.clone());
         // Forget the oldest finished jobs beyond the limit.
@@ -390,6 +503,47 @@ impl Jobs {
     pub fn get(&self, id: &str) -> Option<Arc<JobRecord>> {
         let inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
         inner.records.get(id).cloned()
+    }
+
+    /// The job ids of this server run are `job-<epoch>-<n>`; `n` of `id`,
+    /// or `None` when `id` is not one (whether or not the job is still
+    /// remembered: a cursor outlives the job it names).
+    pub fn sequence(&self, id: &str) -> Option<u64> {
+        let inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        let n = id
+            .strip_prefix("job-")?
+            .strip_prefix(inner.epoch.as_str())?;
+        n.strip_prefix('-')?.parse().ok()
+    }
+
+    /// What an id of this server run looks like, for messages.
+    pub fn id_pattern(&self) -> String {
+        let inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        format!("job-{}-N", inner.epoch)
+    }
+
+    /// At most `limit` jobs, oldest first, from the one after job number
+    /// `after` (from the first without it).
+    pub fn page(&self, after: Option<u64>, limit: usize) -> JobPage {
+        let inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        let after = after.unwrap_or(0);
+        // Jobs are numbered in the order they are added, so `order` is
+        // sorted by number.
+        let start = inner
+            .order
+            .partition_point(|id| inner.records[id].sequence <= after);
+        let jobs: Vec<_> = inner
+            .order
+            .iter()
+            .skip(start)
+            .take(limit)
+            .map(|id| inner.records[id].clone())
+            .collect();
+        JobPage {
+            more: start + jobs.len() < inner.order.len(),
+            total: inner.order.len(),
+            jobs,
+        }
     }
 
     /// Every remembered job, oldest first.
@@ -416,11 +570,55 @@ mod tests {
         let first = Jobs::default();
         std::thread::sleep(std::time::Duration::from_millis(2));
         let second = Jobs::default();
-        let a = first.add("a".into(), CancelToken::new());
-        let b = second.add("b".into(), CancelToken::new());
+        let a = first.add("a".into(), spec(), CancelToken::new());
+        let b = second.add("b".into(), spec(), CancelToken::new());
         assert_ne!(a.id, b.id);
         assert!(a.id.starts_with("job-") && a.id.ends_with("-1"), "{}", a.id);
-        let a2 = first.add("a".into(), CancelToken::new());
+        let a2 = first.add("a".into(), spec(), CancelToken::new());
         assert!(a2.id.ends_with("-2"), "{}", a2.id);
+    }
+
+    fn spec() -> JobSpecSummary {
+        JobSpecSummary {
+            seed: 42,
+            domains: Domain::ALL.to_vec(),
+            behaviors: Behavior::ALL.to_vec(),
+            layouts: Layout::ALL.to_vec(),
+            format: Format::Json,
+            variants: 1,
+            strength: None,
+            budget: None,
+            overwrite: false,
+        }
+    }
+
+    /// A cursor names a job by its number, so a page after a job the
+    /// server has since forgotten still starts at the right place.
+    #[test]
+    fn pages_follow_the_cursor_even_past_forgotten_jobs() {
+        let jobs = Jobs::default();
+        let ids: Vec<String> = (0..RECENT_JOBS + 5)
+            .map(|_| {
+                let job = jobs.add("a".into(), spec(), CancelToken::new());
+                job.fail(*ApiError::not_found("cancelled").1, true);
+                job.id.clone()
+            })
+            .collect();
+        let first = jobs.page(None, 3);
+        let shown: Vec<&str> = first.jobs.iter().map(|j| j.id.as_str()).collect();
+        assert_eq!(
+            shown,
+            [&ids[5], &ids[6], &ids[7]],
+            "the oldest five are forgotten"
+        );
+        assert_eq!((first.total, first.more), (RECENT_JOBS, true));
+        let forgotten = jobs.sequence(&ids[1]);
+        assert_eq!(forgotten, Some(2));
+        assert_eq!(jobs.page(forgotten, 1).jobs[0].id, ids[5]);
+        let last = jobs.page(jobs.sequence(&ids[RECENT_JOBS + 2]), 10);
+        assert_eq!(last.jobs.len(), 2);
+        assert!(!last.more);
+        assert_eq!(jobs.sequence("job-0-1"), None, "another server run's id");
+        assert_eq!(jobs.sequence("job-"), None);
     }
 }

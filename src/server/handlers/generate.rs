@@ -24,7 +24,7 @@ use crate::job::{
 };
 use crate::server::error::{ApiError, Problem};
 use crate::server::request::{Generate, GenerateRequest, Mode};
-use crate::server::state::{AppState, JobView};
+use crate::server::state::{AppState, JobSpecSummary, JobView};
 use crate::tree;
 
 /// The largest request body the API reads.
@@ -88,18 +88,14 @@ pub struct PlannedFile {
         )),
         (status = 202, description = "save: the job started", body = JobView),
         (status = 400, description = "the body is not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 408, description = "the body did not arrive within the idle timeout", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "files exist, or another job holds the directory", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "body over 64 KiB", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "an unknown id or a bad value", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn post(State(state): State<Arc<AppState>>, body: Body) -> Result<Response, ApiError> {
-    let bytes = axum::body::to_bytes(body, BODY_LIMIT).await.map_err(|_| {
-        ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            format!("the body is over {BODY_LIMIT} bytes"),
-        )
-    })?;
+    let bytes = read_body(body, state.idle_timeout).await?;
     let value: Value = if bytes.iter().all(u8::is_ascii_whitespace) {
         Value::Null
     } else {
@@ -120,6 +116,26 @@ pub async fn post(State(state): State<Arc<AppState>>, body: Body) -> Result<Resp
     };
     let request = Generate::from_json(&value)?;
     respond(state, request).await
+}
+
+/// The body, at most [`BODY_LIMIT`] bytes, in full within `timeout`: the
+/// connection counts as busy while its handler runs, so a body that stops
+/// coming is timed here, not by the idle timeout.
+async fn read_body(body: Body, timeout: std::time::Duration) -> Result<Bytes, ApiError> {
+    tokio::time::timeout(timeout, axum::body::to_bytes(body, BODY_LIMIT))
+        .await
+        .map_err(|_| {
+            ApiError::new(
+                StatusCode::REQUEST_TIMEOUT,
+                format!("the body did not arrive within {timeout:?}"),
+            )
+        })?
+        .map_err(|_| {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("the body is over {BODY_LIMIT} bytes"),
+            )
+        })
 }
 
 /// The dry-run counts of a selection (what a page polls as it changes).
@@ -266,6 +282,7 @@ async fn save(
     out: std::path::PathBuf,
     overwrite: bool,
 ) -> Result<Response, ApiError> {
+    let summary = summary(&request, overwrite);
     let spec = JobSpec {
         out,
         work: Work::Generate(GenerateSpec {
@@ -295,7 +312,7 @@ async fn save(
         .await?
         .map_err(|e| ApiError::from_job(e, &state.root))?;
     let cancel = CancelToken::new();
-    let record = state.jobs.add(shown(&request.out), cancel.clone());
+    let record = state.jobs.add(shown(&request.out), summary, cancel.clone());
     tracing::info!(job = %record.id, out = %record.out, conversations = started.conversations(), "job started");
     let running = record.clone();
     let root = state.root.clone();
@@ -320,6 +337,22 @@ async fn save(
         response.headers_mut().insert(header::LOCATION, location);
     }
     Ok(response)
+}
+
+/// What the job list shows of a saving request.
+fn summary(request: &Generate, overwrite: bool) -> JobSpecSummary {
+    let subset = request.subset.as_ref();
+    JobSpecSummary {
+        seed: request.seed,
+        domains: request.selection.domains().to_vec(),
+        behaviors: request.selection.behaviors().to_vec(),
+        layouts: request.layouts.clone(),
+        format: request.format,
+        variants: request.variants,
+        strength: subset.map(|s| s.strength.get() as u32),
+        budget: subset.and_then(|s| s.budget).map(|b| b.get() as u64),
+        overwrite,
+    }
 }
 
 /// One structured log line per job event (progress is summed, not logged).

@@ -1,19 +1,23 @@
 //! `/coverage/jobs`: the jobs this server started, their state, their
 //! event streams, and cancelling them.
 
-use std::convert::Infallible;
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{Path, State};
-use axum::http::StatusCode;
-use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use serde_json::Value;
-use tokio_stream::wrappers::UnboundedReceiverStream;
-use tokio_stream::{Stream, StreamExt};
 
 use crate::server::error::{ApiError, Problem};
-use crate::server::state::{AppState, JobRecord, JobStatus, JobView, Message};
+use crate::server::events;
+use crate::server::request::pairs;
+use crate::server::state::{AppState, JobRecord, JobStatus, JobSummary, JobView};
+
+/// Jobs on a page of the list when `limit` is not given.
+pub const DEFAULT_PAGE: usize = 20;
+/// The most jobs one page may hold: every job the server remembers.
+pub const MAX_PAGE: usize = 100;
 
 fn find(state: &AppState, id: &str) -> Result<Arc<JobRecord>, ApiError> {
     state.jobs.get(id).ok_or_else(|| {
@@ -33,10 +37,91 @@ pub struct SseMessage {
     pub data: String,
 }
 
-/// Recent jobs, oldest first.
-#[utoipa::path(get, path = "/coverage/jobs", tag = "jobs", responses((status = 200, body = Vec<JobView>)))]
-pub async fn list(State(state): State<Arc<AppState>>) -> Json<Vec<JobView>> {
-    Json(state.jobs.all().iter().map(|job| job.view()).collect())
+/// One page of the job list.
+#[derive(serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct JobList {
+    /// Oldest first; each without its report (see its `links.self`).
+    pub jobs: Vec<JobSummary>,
+    /// Every job the server remembers (the last 100 ended ones and all
+    /// running ones), on all pages.
+    pub total: usize,
+    /// The page size used.
+    pub limit: usize,
+    /// The next page, or null on the last one.
+    pub next: Option<String>,
+}
+
+/// Recent jobs, oldest first, a page at a time and without their reports:
+/// `GET /coverage/jobs/{id}` has a job's report.
+#[utoipa::path(
+    get,
+    path = "/coverage/jobs",
+    tag = "jobs",
+    params(
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 100, description = "jobs per page (default 20)"),
+        ("after" = Option<String>, Query, description = "a job id of this server: list the jobs started after it (what `next` links to)"),
+    ),
+    responses(
+        (status = 200, body = JobList),
+        (status = 400, description = "a bad `limit` or `after`, an unknown parameter, or one given twice", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn list(
+    State(state): State<Arc<AppState>>,
+    RawQuery(query): RawQuery,
+) -> Result<Json<JobList>, ApiError> {
+    let (after, limit) = page_query(&state, query.as_deref().unwrap_or_default())?;
+    let page = state.jobs.page(after, limit);
+    let next = match page.jobs.last() {
+        Some(last) if page.more => Some(format!("/coverage/jobs?limit={limit}&after={}", last.id)),
+        _ => None,
+    };
+    Ok(Json(JobList {
+        jobs: page.jobs.iter().map(|job| job.summary()).collect(),
+        total: page.total,
+        limit,
+        next,
+    }))
+}
+
+/// The list's `after` (as a job number) and `limit`, each checked.
+fn page_query(state: &AppState, query: &str) -> Result<(Option<u64>, usize), ApiError> {
+    let bad = |key: &str, value: String, detail: String, valid: String| {
+        ApiError::invalid(key, Value::String(value), detail, valid)
+            .with_status(StatusCode::BAD_REQUEST)
+    };
+    let (mut after, mut limit) = (None, DEFAULT_PAGE);
+    for (key, value) in pairs(query)? {
+        match key.as_str() {
+            "limit" => {
+                limit = value
+                    .parse()
+                    .ok()
+                    .filter(|n| (1..=MAX_PAGE).contains(n))
+                    .ok_or_else(|| {
+                        let detail = format!(
+                            "'limit' must be a whole number from 1 to {MAX_PAGE}, not '{value}'"
+                        );
+                        bad("limit", value.clone(), detail, format!("1 to {MAX_PAGE}"))
+                    })?
+            }
+            "after" => {
+                let pattern = state.jobs.id_pattern();
+                after = Some(state.jobs.sequence(&value).ok_or_else(|| {
+                    let detail = format!(
+                        "'after' must be a job id of this server ({pattern}), not '{value}'"
+                    );
+                    let valid = format!("an id from this server's job list, {pattern}");
+                    bad("after", value.clone(), detail, valid)
+                })?)
+            }
+            _ => {
+                let detail = format!("unknown parameter '{key}'");
+                return Err(bad(&key, value, detail, "limit, after".into()));
+            }
+        }
+    }
+    Ok((after, limit))
 }
 
 /// A job's state and progress, and its report once it succeeded.
@@ -97,33 +182,18 @@ pub async fn cancel(
     tag = "jobs",
     params(("id" = String, Path)),
     responses(
-        (status = 200, description = "planned, file_started, progress, file_done, then finished or error; `data` is the event (or the problem) as JSON", content_type = "text/event-stream", body = SseMessage),
+        (status = 200, description = "planned, file_started, progress, file_done, then finished or error; `data` is the event (or the problem) as JSON; a comment line (`:`) when the job has been quiet for a while", content_type = "text/event-stream", body = SseMessage),
         (status = 404, body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn events(
     State(state): State<Arc<AppState>>,
     Path(id): Path<String>,
-) -> Result<Sse<impl Stream<Item = Result<SseEvent, Infallible>>>, ApiError> {
+) -> Result<Response, ApiError> {
     let job = find(&state, &id)?;
-    let (history, live) = job.subscribe();
-    // A job that has ended has nothing live: a receiver whose sender is gone.
-    let live = live.unwrap_or_else(|| tokio::sync::mpsc::unbounded_channel().1);
-    let stream = tokio_stream::iter(history)
-        .chain(UnboundedReceiverStream::new(live))
-        .map(|message| Ok(sse_event(&message)));
-    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
-}
-
-fn sse_event(message: &Message) -> SseEvent {
-    match message {
-        Message::Event(event) => {
-            let value = serde_json::to_value(event).expect("events serialize");
-            let kind = value["event"].as_str().unwrap_or("event").to_owned();
-            SseEvent::default().event(kind).data(value.to_string())
-        }
-        Message::Failed(problem) => SseEvent::default()
-            .event("error")
-            .data(serde_json::to_string(problem).expect("problems serialize")),
-    }
+    let headers = [
+        (header::CONTENT_TYPE, "text/event-stream"),
+        (header::CACHE_CONTROL, "no-cache"),
+    ];
+    Ok((headers, events::stream(job, state.keep_alive())).into_response())
 }
