@@ -847,7 +847,7 @@ async fn one_click_is_one_job(browser: &Page) {
         )
         .await;
     let jobs = browser
-        .js("return fetch('/coverage/jobs').then(r => r.json()).then(j => j.filter(x => x.out === 'once').length)")
+        .js("return fetch('/coverage/jobs?limit=100').then(r => r.json()).then(j => j.jobs.filter(x => x.out === 'once').length)")
         .await;
     assert_eq!(jobs, 1);
 }
