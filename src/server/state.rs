@@ -195,20 +195,12 @@ struct RecordState {
     error: Option<Problem>,
 }
 
-/// A job as `GET /coverage/jobs/{id}` shows it.
+/// A job as `GET /coverage/jobs/{id}` shows it: its summary, and what
+/// the list leaves out.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 pub struct JobView {
-    pub id: String,
-    pub status: JobStatus,
-    /// The output directory, relative to the server's root.
-    pub out: String,
-    pub spec: JobSpecSummary,
-    /// When it started, RFC 3339 in UTC, to the second.
-    pub started_at: String,
-    /// When it ended, once it has.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ended_at: Option<String>,
-    pub progress: Progress,
+    #[serde(flatten)]
+    pub summary: JobSummary,
     pub metrics: JobMetrics,
     /// When it succeeded: the run's report.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -216,7 +208,6 @@ pub struct JobView {
     /// When it failed or was cancelled: why.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<Problem>,
-    pub links: JobLinks,
 }
 
 /// A job as the job list shows it: no report, no problem, no metrics
@@ -359,7 +350,10 @@ impl JobRecord {
 
     /// The job without its report, as the job list shows it.
     pub fn summary(&self) -> JobSummary {
-        let state = self.lock();
+        self.summary_of(&self.lock())
+    }
+
+    fn summary_of(&self, state: &RecordState) -> JobSummary {
         JobSummary {
             id: self.id.clone(),
             status: state.status,
@@ -382,13 +376,7 @@ impl JobRecord {
     pub fn view(&self) -> JobView {
         let state = self.lock();
         JobView {
-            id: self.id.clone(),
-            status: state.status,
-            out: self.out.clone(),
-            spec: self.spec.clone(),
-            started_at: self.started_at.clone(),
-            ended_at: state.ended_at.clone(),
-            progress: state.progress(),
+            summary: self.summary_of(&state),
             metrics: {
                 let seconds = state
                     .seconds
@@ -403,7 +391,6 @@ impl JobRecord {
             },
             report: state.report.clone(),
             error: state.error.clone(),
-            links: self.links(),
         }
     }
 }
