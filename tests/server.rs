@@ -724,6 +724,11 @@ fn events_stream_in_order_to_the_report_and_a_second_job_on_the_same_directory_i
     let done = kinds.iter().filter(|k| *k == "file_done").count();
     assert_eq!((started, done), (99, 99));
     assert_eq!(last_data["report"]["kept"], 5376);
+    let (_, job) = server.request("GET", &format!("/coverage/jobs/{id}"), None);
+    assert!(
+        job["report"] == last_data["report"],
+        "the job shows the report it streamed"
+    );
     let (_, listed) = server.request("GET", "/coverage/jobs", None);
     assert_eq!(listed["jobs"][0]["id"], id.as_str());
 }

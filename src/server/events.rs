@@ -32,6 +32,17 @@ impl Frame {
         Self::new(kind(event), &data, matches!(event, Event::Finished { .. }))
     }
 
+    /// The report's JSON in a `finished` frame, sharing its bytes: serde
+    /// writes the event `{"event":"finished","report":REPORT}`.
+    pub fn report(&self) -> Option<Bytes> {
+        let head = FINISHED_HEAD.len();
+        let tail = FINISHED_TAIL.len();
+        let whole = self.bytes.starts_with(FINISHED_HEAD.as_bytes())
+            && self.bytes.ends_with(FINISHED_TAIL.as_bytes())
+            && self.bytes.len() >= head + tail;
+        whole.then(|| self.bytes.slice(head..self.bytes.len() - tail))
+    }
+
     /// The job failed or was cancelled.
     pub fn failure(problem: &Problem) -> Self {
         let data = serde_json::to_string(problem).expect("problems serialize");
@@ -44,6 +55,10 @@ impl Frame {
         Self { bytes, last }
     }
 }
+
+/// What comes before and after the report in a `finished` frame.
+const FINISHED_HEAD: &str = "event: finished\ndata: {\"event\":\"finished\",\"report\":";
+const FINISHED_TAIL: &str = "}\n\n";
 
 /// The event's name on the stream: its `event` tag.
 fn kind(event: &Event) -> &'static str {
@@ -122,6 +137,13 @@ mod tests {
             "event: planned\ndata: {\"event\":\"planned\",\"files\":2,\"conversations\":64}\n\n"
         );
         assert!(!frame.last);
+        assert_eq!(frame.report(), None);
+        let finished = Frame::new(
+            "finished",
+            r#"{"event":"finished","report":{"kept":1}}"#,
+            true,
+        );
+        assert_eq!(finished.report().unwrap(), r#"{"kept":1}"#);
         let progress = Frame::event(&Event::Progress { conversations: 3 });
         assert!(
             progress

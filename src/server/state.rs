@@ -14,6 +14,9 @@ use utoipa::ToSchema;
 use super::ServerConfig;
 use super::error::{ApiError, Problem};
 use super::events::{Frame, KEEP_ALIVE};
+use axum::body::Bytes;
+use serde_json::value::RawValue;
+
 use crate::contract::report::RunReport;
 use crate::cost::Rates;
 use crate::coverage::Coverage;
@@ -191,7 +194,9 @@ struct RecordState {
     /// Every event so far, as its stream sends it, for listeners to read
     /// at their own pace: a late one sees the whole run.
     history: Vec<Frame>,
-    report: Option<RunReport>,
+    /// The report's JSON: a slice of the `finished` frame's bytes, so a
+    /// full job's 2.4 MB report is held once.
+    report: Option<Bytes>,
     error: Option<Problem>,
 }
 
@@ -204,7 +209,8 @@ pub struct JobView {
     pub metrics: JobMetrics,
     /// When it succeeded: the run's report.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub report: Option<RunReport>,
+    #[schema(value_type = Option<RunReport>)]
+    pub report: Option<Box<RawValue>>,
     /// When it failed or was cancelled: why.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<Problem>,
@@ -301,10 +307,10 @@ impl JobRecord {
             Event::Planned { conversations, .. } => state.total = conversations,
             Event::Progress { conversations } => state.done += conversations,
             Event::FileDone { bytes, .. } => state.bytes += bytes,
-            Event::Finished { report } => {
+            Event::Finished { .. } => {
                 state.status = JobStatus::Succeeded;
                 state.end();
-                state.report = Some(*report);
+                state.report = frame.report();
             }
             Event::FileStarted { .. } => {}
         }
@@ -374,8 +380,19 @@ impl JobRecord {
     }
 
     pub fn view(&self) -> JobView {
+        let (mut view, report) = self.view_without_report();
+        // Outside the lock: checking 2.4 MB of JSON takes milliseconds.
+        view.report = report.map(|json| {
+            let text = String::from_utf8(json.to_vec()).expect("serde_json writes UTF-8");
+            RawValue::from_string(text).expect("serde_json writes JSON")
+        });
+        view
+    }
+
+    /// The view with `report` unset, and the report's JSON.
+    fn view_without_report(&self) -> (JobView, Option<Bytes>) {
         let state = self.lock();
-        JobView {
+        let view = JobView {
             summary: self.summary_of(&state),
             metrics: {
                 let seconds = state
@@ -389,9 +406,10 @@ impl JobRecord {
                     megabytes_per_second: per_second(state.bytes as f64 / 1e6),
                 }
             },
-            report: state.report.clone(),
+            report: None,
             error: state.error.clone(),
-        }
+        };
+        (view, state.report.clone())
     }
 }
 
