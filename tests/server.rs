@@ -1210,3 +1210,29 @@ fn an_event_stream_that_is_read_outlives_the_idle_timeout() {
     );
     assert_eq!(kinds.iter().filter(|k| *k == "file_done").count(), 99);
 }
+
+/// Shutdown waited for every connection, one that sent half a request head
+/// included: for good before the header timeout, 10 s with it.
+#[test]
+fn shutdown_does_not_wait_for_a_half_sent_header() {
+    use std::io::Write;
+    let root = tempfile::tempdir().unwrap();
+    let mut server = timing_out(
+        root.path(),
+        Duration::from_secs(120),
+        Duration::from_secs(120),
+    );
+    let mut half = std::net::TcpStream::connect(server.addr).unwrap();
+    half.write_all(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Half: ")
+        .unwrap();
+    let (status, _) = server.request("GET", "/healthz", None);
+    assert_eq!(status, 200);
+    let started = Instant::now();
+    server.stop();
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "shutdown took {:?}",
+        started.elapsed()
+    );
+    until_closed(&mut half);
+}

@@ -8,7 +8,7 @@ use std::future::Future;
 use std::io;
 use std::pin::{Pin, pin};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -22,6 +22,7 @@ use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
 use tokio::time::Instant;
 
 /// How long a connection waits on its client before it is closed.
@@ -44,6 +45,7 @@ pub async fn accept(
     shutdown: impl Future<Output = ()>,
 ) {
     let graceful = GracefulShutdown::new();
+    let (stopping, stop) = watch::channel(false);
     let mut shutdown = pin!(shutdown);
     loop {
         let accepted = tokio::select! {
@@ -51,11 +53,17 @@ pub async fn accept(
             () = &mut shutdown => break,
         };
         match accepted {
-            Ok((stream, _)) => serve_connection(stream, app.clone(), timeouts, &graceful),
+            Ok((stream, _)) => {
+                serve_connection(stream, app.clone(), timeouts, &graceful, stop.clone())
+            }
             Err(error) => accept_failed(error).await,
         }
     }
     drop(listener);
+    // A connection that never sent a whole request head is owed nothing:
+    // closed now rather than at its header timeout. The others finish
+    // what they are answering.
+    stopping.send_replace(true);
     graceful.shutdown().await;
 }
 
@@ -74,13 +82,15 @@ async fn accept_failed(error: io::Error) {
 }
 
 /// Serves one connection on a task of its own, closing it when its head
-/// is late (hyper's timer) or when it has moved no byte for the idle
-/// timeout (the watchdog; hyper has no such timer for HTTP/1).
+/// is late (hyper's timer), when it has moved no byte for the idle timeout
+/// (the watchdog; hyper has no such timer for HTTP/1), or when the server
+/// stops before it sent a request.
 fn serve_connection(
     stream: TcpStream,
     app: Router,
     timeouts: Timeouts,
     graceful: &GracefulShutdown,
+    stop: watch::Receiver<bool>,
 ) {
     limit_unsent(&stream);
     let activity = Arc::new(Activity::new());
@@ -107,8 +117,20 @@ fn serve_connection(
             () = activity.idle_for(timeouts.idle) => {
                 tracing::debug!(idle = ?timeouts.idle, "closed a connection that moved no byte");
             }
+            () = stopped_before_a_request(stop, &activity) => {
+                tracing::debug!("closed, at shutdown, a connection that sent no request");
+            }
         }
     });
+}
+
+/// Resolves when the server stops before the connection of `activity`
+/// has sent a whole request head; never otherwise.
+async fn stopped_before_a_request(mut stop: watch::Receiver<bool>, activity: &Activity) {
+    let stopped = stop.wait_for(|stopping| *stopping).await.is_ok();
+    if !stopped || activity.asked.load(Ordering::SeqCst) {
+        std::future::pending::<()>().await;
+    }
 }
 
 /// Unsent bytes a connection may queue in the kernel before a write waits.
@@ -174,6 +196,7 @@ struct Working(Arc<Activity>);
 
 impl Working {
     fn start(activity: Arc<Activity>) -> Self {
+        activity.asked.store(true, Ordering::SeqCst);
         activity.working.fetch_add(1, Ordering::SeqCst);
         Self(activity)
     }
@@ -187,14 +210,16 @@ impl Drop for Working {
     }
 }
 
-/// When a connection last moved a byte either way, and whether a handler
-/// is working on it.
+/// When a connection last moved a byte either way, whether a handler is
+/// working on it, and whether it ever sent a request.
 struct Activity {
     since: Instant,
     /// Milliseconds from `since` to the last byte.
     last: AtomicU64,
     /// Handlers working on a response.
     working: AtomicUsize,
+    /// A request head has come whole.
+    asked: AtomicBool,
 }
 
 impl Activity {
@@ -203,6 +228,7 @@ impl Activity {
             since: Instant::now(),
             last: AtomicU64::new(0),
             working: AtomicUsize::new(0),
+            asked: AtomicBool::new(false),
         }
     }
 
