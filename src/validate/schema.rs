@@ -71,17 +71,54 @@ impl Schemas {
         }
     }
 
-    /// Schema problems of `document`, checked against version `version`
-    /// of its kind: `(pointer, message)` pairs.
-    pub fn check(&self, kind: Kind, version: u32, document: &Value) -> Vec<(String, String)> {
+    fn validator(&self, kind: Kind, version: u32) -> &Validator {
         let validators = match kind {
             Kind::Dataset => &self.dataset,
             Kind::Golden => &self.golden,
         };
-        let validator = &validators[version as usize - 1];
-        validator
+        &validators[version as usize - 1]
+    }
+
+    /// Schema problems of `document`, checked against version `version`
+    /// of its kind: `(pointer, message)` pairs.
+    pub fn check(&self, kind: Kind, version: u32, document: &Value) -> Vec<(String, String)> {
+        self.validator(kind, version)
             .iter_errors(document)
             .map(|error| (error.instance_path().as_str().to_owned(), error.to_string()))
             .collect()
     }
+
+    /// [`Schemas::check`] of a document `bytes` long as compact JSON,
+    /// bounded: every problem is collected at once, so one over
+    /// [`ALL_PROBLEMS_BYTES`] (half a million wrong array elements take
+    /// hundreds of MB) gets only its first.
+    pub(crate) fn check_bounded(
+        &self,
+        kind: Kind,
+        version: u32,
+        document: &Value,
+        bytes: usize,
+    ) -> Vec<(String, String)> {
+        let validator = self.validator(kind, version);
+        if validator.is_valid(document) {
+            return Vec::new();
+        }
+        if bytes <= ALL_PROBLEMS_BYTES {
+            return self.check(kind, version, document);
+        }
+        match validator.validate(document) {
+            Ok(()) => Vec::new(),
+            Err(error) => vec![(
+                error.instance_path().as_str().to_owned(),
+                format!(
+                    "{error} (only the first schema problem of anything over {} is listed)",
+                    super::stream::size(ALL_PROBLEMS_BYTES as u64)
+                ),
+            )],
+        }
+    }
 }
+
+/// The largest value whose schema problems are all listed: ten times the
+/// largest generated conversation.
+pub(crate) const ALL_PROBLEMS_BYTES: usize = 64 * 1024;
