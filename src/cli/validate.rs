@@ -16,7 +16,8 @@ pub struct ValidateArgs {
     /// Each is checked as one tree: one seed, taxonomy and format.
     #[arg(value_name = "PATH", required = true)]
     paths: Vec<PathBuf>,
-    /// Problems printed per file; the rest are counted.
+    /// Problems printed per file; a file's reading stops once it has this
+    /// many, and problems found later against other files are counted.
     #[arg(long, value_name = "N", default_value_t = Options::default().problems_per_file)]
     max_problems: usize,
 }
@@ -39,7 +40,16 @@ impl ValidateArgs {
             writeln!(out, "{problem}")?;
         }
         for (file, more) in &report.omitted {
-            writeln!(out, "{file}: … and {more} more problem{}", plural(*more))?;
+            if !report.stopped.contains(file) {
+                writeln!(out, "{file}: … and {more} more problem{}", plural(*more))?;
+            }
+        }
+        for file in &report.stopped {
+            writeln!(
+                out,
+                "{file}: stopped reading at --max-problems {}; the rest of the file was not checked",
+                self.max_problems
+            )?;
         }
         if report.files == 0 {
             bail!(super::UsageError(
@@ -49,7 +59,12 @@ impl ValidateArgs {
         let total = report.total_problems();
         if total > 0 {
             bail!(
-                "{total} problem{} in {} file{}",
+                "{}{total} problem{} in {} file{}",
+                if report.stopped.is_empty() {
+                    ""
+                } else {
+                    "at least "
+                },
                 plural(total),
                 report.files,
                 plural(report.files)

@@ -188,7 +188,8 @@ pub(crate) fn document_totals(
     let key = summary.kind.items_key();
     if summary.kind == Kind::Dataset {
         let mut seen = BTreeMap::new();
-        for (i, item) in summary.items.iter().enumerate() {
+        for item in &summary.items {
+            let i = item.index;
             if let Some(id) = &item.id
                 && let Some(first) = seen.insert(id.as_str(), i)
             {
@@ -205,14 +206,14 @@ pub(crate) fn document_totals(
         Kind::Golden => ("entry_count", "golden"),
     };
     if let Some(count) = summary.metadata[count_field].as_u64()
-        && count != summary.items.len() as u64
+        && count != summary.count as u64
     {
         problems.push(
             file,
             format!("/metadata/{count_field}"),
             format!(
                 "says {count} but the {document} has {} {key}",
-                summary.items.len()
+                summary.count
             ),
         );
     }
@@ -261,11 +262,11 @@ pub(crate) fn golden_against_dataset(golden: &Summary, dataset: &Summary, proble
     let conversations: BTreeMap<&str, (usize, &ItemSummary)> = dataset
         .items
         .iter()
-        .enumerate()
-        .filter_map(|(i, c)| Some((c.id.as_deref()?, (i, c))))
+        .filter_map(|c| Some((c.id.as_deref()?, (c.index, c))))
         .collect();
     let mut graded: BTreeMap<&str, usize> = BTreeMap::new();
-    for (i, entry) in golden.items.iter().enumerate() {
+    for entry in &golden.items {
+        let i = entry.index;
         let at = |field: &str| format!("/entries/{i}/{field}");
         if let Some(entry_dataset) = &entry.dataset_id
             && entry_dataset != dataset_id

@@ -4,12 +4,13 @@
 //! format; combined files holding exactly what their per-behavior files
 //! hold).
 //!
-//! Documents are streamed one item at a time and only a small summary of
-//! each item is kept, so memory does not grow with file size. Every
-//! problem names its file and a JSON pointer; at most
-//! [`Options::problems_per_file`] are kept per file, the rest counted. The
-//! schemas are compiled into the binary; validation never touches the
-//! network. Directory walks never follow a symbolic link.
+//! Documents are streamed one item at a time, each item bounded in bytes,
+//! and only a small summary of each identified item is kept, so memory
+//! does not grow with a hostile file's size. Every problem names its file
+//! and a JSON pointer; at most [`Options::problems_per_file`] are kept per
+//! file, and a file's reading stops once it has that many. The schemas are
+//! compiled into the binary; validation never touches the network.
+//! Directory walks never follow a symbolic link.
 
 mod checks;
 mod content;
@@ -18,7 +19,7 @@ mod stream;
 mod summary;
 mod tree_checks;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -50,7 +51,9 @@ impl fmt::Display for Problem {
 /// How much to report.
 #[derive(Clone, Copy, Debug)]
 pub struct Options {
-    /// Problems kept per file; the rest are only counted.
+    /// Problems kept per file. A file's reading stops once it has this
+    /// many (at least one); problems found after its reading (against
+    /// other files) are only counted.
     pub problems_per_file: usize,
 }
 
@@ -71,6 +74,9 @@ pub struct Report {
     pub problems: Vec<Problem>,
     /// Per file, how many more problems there were than were kept.
     pub omitted: BTreeMap<String, usize>,
+    /// The files whose reading stopped at the limit of problems: the rest
+    /// of each was not checked, so its count is a lower bound.
+    pub stopped: BTreeSet<String>,
     /// What the directory walks passed over (symbolic links).
     pub skipped: Vec<Skipped>,
 }
@@ -116,19 +122,55 @@ fn is_document(path: &Path) -> bool {
             .any(|suffix| name.ends_with(suffix))
 }
 
+/// The longest message kept whole; a longer one (a schema message quoting
+/// a huge value) is cut here, so each problem stays a readable line.
+const MAX_MESSAGE_BYTES: usize = 1000;
+
+/// `message`, cut to [`MAX_MESSAGE_BYTES`] on a character boundary.
+fn shorten(mut message: String) -> String {
+    if message.len() > MAX_MESSAGE_BYTES {
+        let mut end = MAX_MESSAGE_BYTES;
+        while !message.is_char_boundary(end) {
+            end -= 1;
+        }
+        let cut = message.len() - end;
+        message.truncate(end);
+        message.push_str(&format!("… ({cut} more bytes)"));
+    }
+    message
+}
+
 /// Collects problems, keeping at most a fixed number per file.
 pub(crate) struct Problems {
     limit: usize,
+    /// A file's reading stops once it has this many problems.
+    stop_at: usize,
     kept: Vec<Problem>,
     per_file: BTreeMap<String, usize>,
+    /// Files read only in part: left out of the pairing.
+    partial: BTreeSet<String>,
+    /// Of those, the ones whose stop is reported.
+    stopped: BTreeSet<String>,
 }
 
 impl Problems {
+    /// Keeps `limit` problems per file and stops a file's reading there.
     fn new(limit: usize) -> Self {
         Self {
             limit,
+            stop_at: limit.max(1),
             kept: Vec::new(),
             per_file: BTreeMap::new(),
+            partial: BTreeSet::new(),
+            stopped: BTreeSet::new(),
+        }
+    }
+
+    /// Keeps none, only counts; a file's reading stops at `stop_at`.
+    fn counter(stop_at: usize) -> Self {
+        Self {
+            stop_at,
+            ..Self::new(0)
         }
     }
 
@@ -139,8 +181,27 @@ impl Problems {
             self.kept.push(Problem {
                 file: file.to_owned(),
                 pointer: pointer.into(),
-                message: message.into(),
+                message: shorten(message.into()),
             });
+        }
+    }
+
+    /// Problems of `file` so far.
+    pub fn count(&self, file: &str) -> usize {
+        self.per_file.get(file).copied().unwrap_or(0)
+    }
+
+    /// Whether `file` has as many problems as its reading may find.
+    pub fn full(&self, file: &str) -> bool {
+        self.count(file) >= self.stop_at
+    }
+
+    /// `file`'s reading stopped at the limit: the rest was not checked.
+    /// `reported` unless its one problem already says all there is.
+    pub fn stop(&mut self, file: &str, reported: bool) {
+        self.partial.insert(file.to_owned());
+        if reported {
+            self.stopped.insert(file.to_owned());
         }
     }
 
@@ -157,6 +218,7 @@ impl Problems {
             files,
             problems: self.kept,
             omitted,
+            stopped: self.stopped,
             skipped,
         }
     }
@@ -214,6 +276,10 @@ fn cross_check(summaries: &[Summary], schemas: &Schemas, problems: &mut Problems
             .path
             .to_string_lossy()
             .replace(".golden.json", ".dataset.json");
+        if problems.partial.contains(&twin) {
+            // Read only in part: what it lacks says nothing of the golden.
+            continue;
+        }
         let loaded;
         let dataset = match summaries
             .iter()
@@ -222,7 +288,7 @@ fn cross_check(summaries: &[Summary], schemas: &Schemas, problems: &mut Problems
             Some(dataset) => dataset,
             None => {
                 // Its own problems are not this run's to report.
-                let mut ignored = Problems::new(0);
+                let mut ignored = Problems::counter(usize::MAX);
                 match summarize(Path::new(&twin), schemas, &mut ignored) {
                     Some(summary) if summary.kind == Kind::Dataset => {
                         loaded = summary;

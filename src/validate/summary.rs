@@ -4,20 +4,23 @@
 //! end.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value, json};
 
 use super::schema::{Kind, SUPPORTED, Schemas};
-use super::stream::{self, Listener};
+use super::stream::{self, Halt, Listener};
 use super::{Problems, checks};
 use crate::job::LineHasher;
 use crate::taxonomy::Difficulty;
 
-/// What the cross-file checks need of one item.
+/// What the cross-file checks need of one item. Only items with an id
+/// (or, for an entry, a `dataset_id`) are summarized: nothing checks the
+/// others against another file.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct ItemSummary {
+    /// Its position in the document.
+    pub index: usize,
     /// A conversation's `id`, or an entry's `conversation_id`.
     pub id: Option<String>,
     pub scenario_id: Option<String>,
@@ -41,6 +44,9 @@ pub(crate) struct Summary {
     pub format: &'static str,
     pub schema_version: u32,
     pub metadata: Value,
+    /// How many items the document holds.
+    pub count: usize,
+    /// The items with an id, in order.
     pub items: Vec<ItemSummary>,
     /// SHA-256 over the items as compact JSON lines.
     pub content_hash: String,
@@ -60,7 +66,7 @@ pub(crate) fn summarize(
         .file_name()
         .and_then(|n| n.to_str())
         .unwrap_or_default();
-    let reader = match File::open(path) {
+    let reader = match crate::input::open_regular(path) {
         Ok(reader) => reader,
         Err(e) => {
             problems.push(&file, "", format!("cannot read: {e}"));
@@ -97,9 +103,11 @@ pub(crate) fn summarize(
 fn read_sidecar(path: &Path, problems: &mut Problems) -> Option<Option<Map<String, Value>>> {
     let sidecar = crate::job::sidecar_of(path);
     let file = sidecar.display().to_string();
-    let text = match std::fs::read_to_string(&sidecar) {
+    let text = match crate::input::read_to_string(&sidecar, stream::MAX_ITEM_BYTES) {
         Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Some(None),
+        Err(crate::input::InputError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Some(None);
+        }
         Err(e) => {
             problems.push(&file, "", format!("cannot read: {e}"));
             return None;
@@ -132,6 +140,7 @@ struct Checker<'a> {
     version: u32,
     wrapper: Value,
     items: Vec<ItemSummary>,
+    count: usize,
     hash: LineHasher,
     groups: BTreeMap<(String, String), (usize, LineHasher)>,
     difficulties: BTreeSet<Difficulty>,
@@ -152,6 +161,7 @@ impl<'a> Checker<'a> {
             version: 0,
             wrapper: Value::Null,
             items: Vec::new(),
+            count: 0,
             hash: LineHasher::default(),
             groups: BTreeMap::new(),
             difficulties: BTreeSet::new(),
@@ -172,11 +182,36 @@ impl<'a> Checker<'a> {
         }
     }
 
+    /// Whether the problems found so far are as many as may be: the
+    /// document's reading stops.
+    fn full(&self) -> bool {
+        self.problems.full(&self.file)
+            || self
+                .implied
+                .as_ref()
+                .is_some_and(|implied| implied.full(&self.file))
+    }
+
     /// The document's end: a stream error, or the checks of the whole.
-    fn end(self, path: &Path, result: Result<(), String>) -> Option<Summary> {
-        if let Err(message) = result {
-            self.problems.push(&self.file, "", message);
-            return None;
+    fn end(mut self, path: &Path, result: Result<(), Halt>) -> Option<Summary> {
+        match result {
+            Ok(()) => {}
+            // Without the rest, its totals, hash and pairing cannot be
+            // judged: the file is left out of the cross-file checks.
+            Err(Halt::Stopped) => {
+                // A document without schema_version that stopped on its
+                // problems as version 1 has its one line, which says it all.
+                let reported = self.problems.full(&self.file);
+                self.problems.stop(&self.file, reported);
+                if let Some(implied) = self.implied.take() {
+                    self.missing_version_stopped(&implied);
+                }
+                return None;
+            }
+            Err(Halt::Invalid { pointer, message }) => {
+                self.problems.push(&self.file, pointer, message);
+                return None;
+            }
         }
         let jsonl = path.extension().is_some_and(|e| e == "jsonl");
         self.finish(path, if jsonl { "jsonl" } else { "json" })
@@ -211,7 +246,8 @@ impl<'a> Checker<'a> {
         document[kind.items_key()] = json!([]);
         let items_prefix = format!("/{}/", kind.items_key());
         let target = self.implied.as_mut().unwrap_or(&mut *self.problems);
-        for (pointer, message) in self.schemas.check(kind, version, &document) {
+        let bytes = serde_json::to_vec(&document).map_or(0, |b| b.len());
+        for (pointer, message) in self.schemas.check_bounded(kind, version, &document, bytes) {
             if !pointer.starts_with(&items_prefix) {
                 target.push(&self.file, pointer, message);
             }
@@ -225,6 +261,7 @@ impl<'a> Checker<'a> {
             format,
             schema_version: version,
             metadata,
+            count: self.count,
             items: self.items,
             content_hash,
             groups: self
@@ -242,20 +279,38 @@ impl<'a> Checker<'a> {
                     self.problems.push(
                         &summary.file,
                         "/schema_version",
-                        format!(
-                            "missing; a document without it is read as version 1, and this one is not a valid version-1 document ({count} problem{} as version 1); add schema_version (supported: {})",
-                            if count == 1 { "" } else { "s" },
-                            SUPPORTED
-                                .map(|v| v.to_string())
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        ),
+                        missing_version_message(count, false),
                     );
                 }
             }
         }
         Some(summary)
     }
+
+    /// The one problem of a document without `schema_version` whose
+    /// reading stopped at the limit of its problems as version 1.
+    fn missing_version_stopped(&mut self, implied: &Problems) {
+        let count: usize = implied.per_file.values().sum();
+        if count > 0 {
+            self.problems.push(
+                &self.file,
+                "/schema_version",
+                missing_version_message(count, true),
+            );
+        }
+    }
+}
+
+fn missing_version_message(count: usize, stopped: bool) -> String {
+    format!(
+        "missing; a document without it is read as version 1, and this one is not a valid version-1 document ({}{count} problem{} as version 1); add schema_version (supported: {})",
+        if stopped { "at least " } else { "" },
+        if count == 1 { "" } else { "s" },
+        SUPPORTED
+            .map(|v| v.to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    )
 }
 
 impl Listener for Checker<'_> {
@@ -281,18 +336,22 @@ impl Listener for Checker<'_> {
             );
         }
         if self.version == 1 && !self.header.contains_key("schema_version") {
-            self.implied = Some(Problems::new(0));
+            self.implied = Some(Problems::counter(self.problems.stop_at));
         }
         let mut wrapper = Value::Object(self.header.clone());
         wrapper[key] = json!([Value::Null]);
         self.wrapper = wrapper;
     }
 
-    fn item(&mut self, index: usize, item: Value) {
-        let Some(kind) = self.kind else { return };
+    fn item(&mut self, index: usize, item: Value, _bytes: u64) -> bool {
+        let Some(kind) = self.kind else { return true };
+        self.count += 1;
         let line = serde_json::to_string(&item).expect("a parsed value serializes");
         self.hash.add(&line);
-        let mut summary = ItemSummary::default();
+        let mut summary = ItemSummary {
+            index,
+            ..ItemSummary::default()
+        };
         let target = self.implied.as_mut().unwrap_or(&mut *self.problems);
         match kind {
             Kind::Dataset => {
@@ -319,9 +378,11 @@ impl Listener for Checker<'_> {
                 target.push(&self.file, p, m)
             }),
         }
-        self.items.push(summary);
+        if summary.id.is_some() || summary.dataset_id.is_some() {
+            self.items.push(summary);
+        }
         if self.version == 0 {
-            return;
+            return !self.full();
         }
         // The item inside a one-item copy of its document, so the schema's
         // version conditions apply; pointers are moved to the item's index.
@@ -329,11 +390,15 @@ impl Listener for Checker<'_> {
         self.wrapper[key][0] = item;
         let inner = format!("/{key}/0");
         let target = self.implied.as_mut().unwrap_or(&mut *self.problems);
-        for (pointer, message) in self.schemas.check(kind, self.version, &self.wrapper) {
+        let checked = self
+            .schemas
+            .check_bounded(kind, self.version, &self.wrapper, line.len());
+        for (pointer, message) in checked {
             if let Some(rest) = pointer.strip_prefix(&inner) {
                 target.push(&self.file, format!("/{key}/{index}{rest}"), message);
             }
         }
         self.wrapper[key][0] = Value::Null;
+        !self.full()
     }
 }
