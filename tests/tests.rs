@@ -44,3 +44,6 @@ mod support;
 mod page;
 // Every validator check on a fixture, with its exact rendered message.
 mod validation;
+// `coverage validate` against hostile files: bounded reads, flat memory,
+// `--max-problems` stopping the reading.
+mod validate_limits;
