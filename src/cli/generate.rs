@@ -37,7 +37,10 @@ pub struct GenerateArgs {
     /// Seed for cap picks and phrasing; recorded in every file.
     #[arg(long, default_value_t = DEFAULT_SEED, value_parser = super::parse_seed, allow_hyphen_values = true)]
     seed: u64,
-    #[arg(long, default_value = "json", value_parser = format_parser())]
+    /// File format: `json` writes one document per file; `jsonl` one
+    /// conversation (or golden entry) per line, with the file's
+    /// `schema_version` and `metadata` in a sidecar `<name>.meta.json`.
+    #[arg(long, default_value = "json", value_name = "FORMAT", value_parser = format_parser())]
     format: Format,
     #[command(flatten)]
     subset: super::subset::SubsetArgs,

@@ -111,11 +111,22 @@ pub fn main() -> ExitCode {
 #[derive(Debug, clap::Args)]
 pub(crate) struct SelectionArgs {
     /// Only this domain (repeat for more; default: all).
-    #[arg(long = "domain", value_name = "ID")]
+    #[arg(long = "domain", value_name = "ID", long_help = ids_help::<coverage::Domain>())]
     domains: Vec<coverage::Domain>,
     /// Only this behavior (repeat for more; default: all).
-    #[arg(long = "behavior", value_name = "ID")]
+    #[arg(long = "behavior", value_name = "ID", long_help = ids_help::<coverage::Behavior>())]
     behaviors: Vec<coverage::Behavior>,
+}
+
+/// `--help` for `--domain` or `--behavior`: what it does and every valid
+/// id, read from the compiled taxonomy (`-h` keeps the one-line form).
+fn ids_help<T: coverage::TaxonomyEnum>() -> String {
+    format!(
+        "Only this {kind} (repeat for more; default: all).\n\n\
+         Valid {kind}s: {ids}",
+        kind = T::KIND,
+        ids = T::IDS.join(", ")
+    )
 }
 
 impl SelectionArgs {
