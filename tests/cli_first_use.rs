@@ -71,3 +71,94 @@ fn max_memory_without_a_unit_is_refused_and_units_are_taken() {
         assert_success(&output);
     }
 }
+
+/// A `coverage serve` child process, killed when dropped.
+struct Serving(std::process::Child);
+
+impl Drop for Serving {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// The status code of one GET / with this `Host`.
+fn status_with_host(addr: &str, host: &str) -> u16 {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(30)))
+        .unwrap();
+    write!(
+        stream,
+        "GET /healthz HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut answer = String::new();
+    let _ = stream.read_to_string(&mut answer);
+    answer.split(' ').nth(1).unwrap().parse().unwrap()
+}
+
+/// `serve --addr localhost:8080` was rejected ("invalid socket address
+/// syntax"): localhost is loopback, and the Host checks still hold.
+#[test]
+fn serve_listens_on_localhost_by_name_and_still_refuses_other_hosts() {
+    use std::io::BufRead;
+    let root = tempfile::tempdir().unwrap();
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("coverage"))
+        .args(["serve", "--addr", "localhost:0", "--root"])
+        .arg(root.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let _serving = Serving(child);
+    let mut line = String::new();
+    std::io::BufReader::new(stdout)
+        .read_line(&mut line)
+        .unwrap();
+    let addr = line
+        .trim()
+        .strip_prefix("coverage serve listening on http://")
+        .unwrap_or_else(|| panic!("no address in {line:?}"));
+    assert!(addr.starts_with("127.0.0.1:"), "{addr}");
+    let port = addr.rsplit(':').next().unwrap();
+    assert_eq!(status_with_host(addr, &format!("localhost:{port}")), 200);
+    assert_eq!(status_with_host(addr, addr), 200);
+    assert_eq!(status_with_host(addr, "rebound.example"), 403);
+}
+
+#[test]
+fn serve_refuses_an_address_without_a_port_naming_it() {
+    let output = coverage()
+        .args([
+            "serve",
+            "--addr",
+            "localhost",
+            "--root",
+            "/nonexistent/never",
+        ])
+        .output()
+        .unwrap();
+    assert_refused(
+        &output,
+        "'localhost' has no port; expected HOST:PORT, e.g. 127.0.0.1:8080, localhost:8080 or [::1]:8080",
+    );
+}
+
+/// `serve` created `--root` and then failed to bind: it binds first.
+#[test]
+fn serve_that_cannot_listen_creates_no_root() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("root");
+    let output = coverage()
+        .args(["serve", "--addr", &addr, "--root"])
+        .arg(&root)
+        .output()
+        .unwrap();
+    assert_refused(&output, &format!("cannot listen on {addr}"));
+    assert!(!root.exists(), "the root was created");
+}
