@@ -162,3 +162,38 @@ fn serve_that_cannot_listen_creates_no_root() {
     assert_refused(&output, &format!("cannot listen on {addr}"));
     assert!(!root.exists(), "the root was created");
 }
+
+/// The CLI took seeds up to 2^64 − 1, the page 2^63 − 1: both, and the
+/// API, take 0 to 2^53 − 1.
+#[test]
+fn a_seed_past_two_to_the_53_is_refused_naming_the_range() {
+    let output = coverage()
+        .args(["manifest", "--seed", "9007199254740992"])
+        .output()
+        .unwrap();
+    assert_refused(
+        &output,
+        "invalid value '9007199254740992' for '--seed <SEED>': expected a whole number from 0 to 9007199254740991",
+    );
+    let output = coverage()
+        .args(["manifest", "--json", "--seed", "9007199254740991"])
+        .output()
+        .unwrap();
+    assert_success(&output);
+    let manifest: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(manifest["seed"], 9_007_199_254_740_991_u64);
+    // The page's seed field has the same bound.
+    let selectors = coverage::ui::Selectors::new(
+        &coverage::Selection::all(),
+        42,
+        &coverage::job::Layout::ALL,
+        coverage::job::Format::Json,
+    );
+    use askama::Template;
+    assert!(
+        selectors
+            .render()
+            .unwrap()
+            .contains(r#"max="9007199254740991""#)
+    );
+}

@@ -135,10 +135,18 @@ impl SelectionArgs {
     }
 }
 
-/// `--seed`: any whole number a u64 holds, with a message that says so.
+/// `--seed`: a whole number from 0 to [`coverage::MAX_SEED`], the range
+/// the HTTP API and the page take too.
 pub(crate) fn parse_seed(text: &str) -> Result<u64, String> {
     text.parse()
-        .map_err(|_| format!("expected a whole number from 0 to {}", u64::MAX))
+        .ok()
+        .filter(|seed| *seed <= coverage::MAX_SEED)
+        .ok_or_else(|| {
+            format!(
+                "expected a whole number from 0 to {} (2^53 - 1, the largest every JSON reader holds exactly)",
+                coverage::MAX_SEED
+            )
+        })
 }
 
 /// The user named something invalid: reported with exit code 2.

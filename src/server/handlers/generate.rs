@@ -147,7 +147,7 @@ async fn read_body(body: Body, timeout: std::time::Duration) -> Result<Bytes, Ap
         ("dry_run" = DryRunFlag, Query, description = "must be true"),
         ("domains" = Option<Vec<crate::taxonomy::Domain>>, Query, description = "domain ids, repeated or comma-separated (default all)"),
         ("behaviors" = Option<Vec<crate::taxonomy::Behavior>>, Query, description = "behavior ids, repeated or comma-separated (default all)"),
-        ("seed" = Option<i64>, Query, minimum = 0),
+        ("seed" = Option<i64>, Query, minimum = 0, maximum = 9007199254740991.0),
         ("layouts" = Option<Vec<Layout>>, Query, description = "split, combined, global (default all three)"),
         ("combined" = Option<bool>, Query),
         ("format" = Option<crate::contract::files::Format>, Query),
