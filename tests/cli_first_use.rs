@@ -197,3 +197,64 @@ fn a_seed_past_two_to_the_53_is_refused_naming_the_range() {
             .contains(r#"max="9007199254740991""#)
     );
 }
+
+/// `--resume` with other layouts than the first run quietly wrote files
+/// that run never planned: it refuses, naming the difference, and writes
+/// nothing; with the same flags it finishes.
+#[test]
+fn resume_with_other_layouts_is_refused_naming_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let narrow = ["--domain", "cart_management", "--behavior", "happy_path"];
+    let generate = |extra: &[&str]| {
+        coverage()
+            .arg("generate")
+            .args(narrow)
+            .args(extra)
+            .arg("--out")
+            .arg(&out)
+            .output()
+            .unwrap()
+    };
+    assert_success(&generate(&["--split"]));
+    let files = walkdir;
+    let before = files(&out);
+
+    let output = generate(&["--resume"]);
+    assert_refused(
+        &output,
+        &format!(
+            "cannot resume in '{}': the run there had --split (this run: --split --combined --global); resume with that run's flags, or pass --overwrite to replace its files, or choose another --out; nothing was written",
+            out.display()
+        ),
+    );
+    assert_eq!(String::from_utf8_lossy(&output.stderr).lines().count(), 1);
+    assert_eq!(files(&out), before, "the refused resume wrote files");
+
+    let output = generate(&["--resume", "--split", "--format", "jsonl"]);
+    assert_refused(
+        &output,
+        "the run there had --format json (this run: --format jsonl)",
+    );
+
+    assert_success(&generate(&["--resume", "--split"]));
+    assert_eq!(files(&out), before);
+}
+
+/// Every file under `dir`, sorted.
+fn walkdir(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    let mut stack = vec![dir.to_owned()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    files
+}
