@@ -194,6 +194,7 @@
     setFigure("kept-count", totals.kept);
     setFigure("excluded-count", totals.excluded);
     setFigure("raw-count", totals.raw);
+    setFigure("unique-count", dry ? dry.unique_conversations : 0);
     setFigure("conversation-count", dry ? dry.conversations : 0);
     setFigure("file-count", dry ? dry.files.length : 0);
     showSubset(dry && dry.subset);
@@ -290,9 +291,10 @@
   function fillCost(model) {
     for (const tr of document.querySelectorAll("tr[data-cost]")) {
       const id = tr.dataset.cost;
-      // A layout's figures sit beside its id; a layout not chosen has none.
+      // One pass, each layout's figures beside its id (a layout not chosen
+      // has none), then every layout together.
       const layout = model && model.layouts.find((l) => l.layout === id);
-      const figures = !model ? null : id === "total" ? model.total : layout;
+      const figures = !model ? null : id === "total" ? model.total : id === "one_pass" ? model.one_pass : layout;
       for (const cell of tr.querySelectorAll("[data-field]")) {
         const value = figures ? figures[cell.dataset.field] : null;
         if (value === null || value === undefined) cell.textContent = "—";
