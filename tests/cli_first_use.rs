@@ -258,3 +258,25 @@ fn walkdir(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     files.sort();
     files
 }
+
+/// Completion scripts come from the clap definition, for each shell.
+#[test]
+fn completions_are_printed_for_each_shell_and_an_unknown_shell_is_named() {
+    let bash = stdout(&["completions", "bash"]);
+    assert!(bash.contains("_coverage()"), "{bash}");
+    for flag in ["--max-memory", "--all-layouts", "--format"] {
+        assert!(bash.contains(flag), "no {flag} in the bash script");
+    }
+    for (shell, mark) in [
+        ("zsh", "#compdef coverage"),
+        ("fish", "complete -c coverage"),
+    ] {
+        let script = stdout(&["completions", shell]);
+        assert!(script.contains(mark), "{shell}: {script}");
+    }
+    let output = coverage().args(["completions", "tcsh"]).output().unwrap();
+    assert_refused(
+        &output,
+        "invalid value 'tcsh' for '<SHELL>'\n  [possible values: bash, elvish, fish, powershell, zsh]",
+    );
+}

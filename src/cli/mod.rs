@@ -2,6 +2,7 @@
 //! It lives in the binary, outside the library's API: presentation (exit
 //! codes, hints, tables) stays at this edge.
 
+mod completions;
 mod cost;
 mod diff;
 mod generate;
@@ -46,6 +47,7 @@ struct App {
 #[derive(Debug, Subcommand)]
 enum Command {
     Compare(grade::CompareArgs),
+    Completions(completions::CompletionsArgs),
     Diff(diff::DiffArgs),
     Generate(generate::GenerateArgs),
     Grade(grade::GradeArgs),
@@ -65,6 +67,7 @@ impl Command {
     fn exec(self, out: &mut dyn Write) -> anyhow::Result<()> {
         match self {
             Self::Compare(args) => args.exec(out),
+            Self::Completions(args) => args.exec(out),
             Self::Diff(args) => args.exec(out),
             Self::Generate(args) => args.exec(out),
             Self::Grade(args) => args.exec(out),
