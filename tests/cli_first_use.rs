@@ -39,7 +39,7 @@ fn help_lists_every_domain_and_behavior_id_and_explains_format() {
 }
 
 /// `--max-memory 12` meant 12 bytes (and printed "0.0 MB"): a size under
-/// 1MiB is refused at once naming the value and the forms; units and
+/// 1MB is refused at once naming the value and the forms; units and
 /// fractions are taken.
 #[test]
 fn max_memory_without_a_unit_is_refused_and_units_are_taken() {
@@ -52,7 +52,7 @@ fn max_memory_without_a_unit_is_refused_and_units_are_taken() {
         .unwrap();
     assert_refused(
         &output,
-        "invalid size '12': below the 1MiB minimum; expected a size of at least 1MiB: a number and a unit B, KB, MB, GB, TB, KiB, MiB, GiB or TiB (e.g. 512MiB, 2GB, 1.5GiB); a bare number is bytes",
+        "invalid size '12': below the 1MB minimum; expected a size of at least 1MB: a number and a unit B, KB, MB, GB, TB, KiB, MiB, GiB or TiB (e.g. 512MiB, 2GB, 1.5GiB); a bare number is bytes",
     );
     assert!(!out.exists());
     for size in ["1.5GiB", "512MiB", "2GB"] {

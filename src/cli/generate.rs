@@ -71,7 +71,7 @@ struct WriteArgs {
     max_conversations: Option<usize>,
     /// Refuse before writing when the memory estimate exceeds SIZE: a number
     /// and a unit, e.g. 512MiB, 2GB, 1.5GiB (a bare number is bytes; at
-    /// least 1MiB). Default: half the machine's memory.
+    /// least 1MB). Default: half the machine's memory.
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     max_memory: Option<u64>,
     /// Append JSON lines of metrics (per batch, per file, a summary) to FILE.
@@ -111,13 +111,13 @@ impl WriteArgs {
 
 /// The smallest `--max-memory`: no run fits in less, so a smaller value is
 /// a unit left off (`--max-memory 12` meant 12 GB, not 12 bytes).
-const MIN_MEMORY: u64 = 1 << 20;
+const MIN_MEMORY: u64 = 1_000_000;
 
 /// `512MiB`, `2GB`, `1.5GiB`, `1048576`: a number with an optional
 /// fraction and an optional unit (none means bytes; case does not matter),
 /// of at least [`MIN_MEMORY`].
 fn parse_size(text: &str) -> Result<u64, String> {
-    let forms = "a size of at least 1MiB: a number and a unit B, KB, MB, GB, TB, KiB, MiB, GiB or TiB (e.g. 512MiB, 2GB, 1.5GiB); a bare number is bytes";
+    let forms = "a size of at least 1MB: a number and a unit B, KB, MB, GB, TB, KiB, MiB, GiB or TiB (e.g. 512MiB, 2GB, 1.5GiB); a bare number is bytes";
     let split = text
         .find(|c: char| !c.is_ascii_digit() && c != '.')
         .unwrap_or(text.len());
@@ -151,7 +151,7 @@ fn parse_size(text: &str) -> Result<u64, String> {
     match u64::try_from(bytes) {
         Ok(bytes) if bytes >= MIN_MEMORY => Ok(bytes),
         Ok(_) => Err(format!(
-            "invalid size '{text}': below the 1MiB minimum; expected {forms}"
+            "invalid size '{text}': below the 1MB minimum; expected {forms}"
         )),
         Err(_) => Err(format!(
             "invalid size '{text}': too large; expected {forms}"
@@ -428,14 +428,15 @@ mod tests {
         assert_eq!(parse_size("0.5TB"), Ok(500_000_000_000));
         assert_eq!(parse_size("1048576"), Ok(1 << 20));
         assert_eq!(parse_size("1MiB"), Ok(1 << 20));
+        assert_eq!(parse_size("1MB"), Ok(1_000_000));
     }
 
     #[test]
     fn a_size_without_its_unit_or_malformed_is_refused_naming_it() {
-        for bad in ["12", "1023KiB", "0", "0.5MiB"] {
+        for bad in ["12", "999KB", "976KiB", "0", "0.5MiB"] {
             let error = parse_size(bad).unwrap_err();
             assert!(
-                error.starts_with(&format!("invalid size '{bad}': below the 1MiB minimum")),
+                error.starts_with(&format!("invalid size '{bad}': below the 1MB minimum")),
                 "{error}"
             );
         }
