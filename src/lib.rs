@@ -38,6 +38,12 @@ mod tree;
 pub mod ui;
 pub mod validate;
 
+/// The largest seed, everywhere (CLI, HTTP API, page): 2^53 − 1. Seeds are
+/// recorded as JSON numbers in every file (manifest, datasets, runs), and
+/// JSON readers that hold numbers as doubles (JavaScript, jq) read whole
+/// numbers exactly only up to 2^53 − 1 (RFC 8259, section 6).
+pub const MAX_SEED: u64 = (1 << 53) - 1;
+
 pub use coverage::{Coverage, Excluded, Selection};
 pub use coverage_core::{DEFAULT_SEED, TaxonomyEnum, UnknownId};
 pub use taxonomy::{

@@ -136,3 +136,70 @@ fn diff_refuses_bad_sides_with_one_line_naming_the_value() {
         .unwrap();
     assert_refused(&output, "expected a whole number");
 }
+
+/// A full manifest against a narrowed one labelled 5,312 scenarios "(not in
+/// the other grid)": they are in the grid, outside the narrowed selection.
+/// Only a scenario the other grid truly lacks keeps that label.
+#[test]
+fn a_narrowed_side_says_outside_its_selection_and_only_a_missing_id_says_grid() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, text: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path.to_str().unwrap().to_owned()
+    };
+    let (_, full, _) = stdout_of(&["manifest", "--json"]);
+    let (_, narrow, _) = stdout_of(&["manifest", "--json", "--domain", "cart_management"]);
+    let (full_path, narrow_path) = (write("full.json", &full), write("narrow.json", &narrow));
+
+    let (code, text, stderr) = stdout_of(&["diff", &full_path, &narrow_path]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(!text.contains("grid"), "{text}");
+    let removed = text.lines().filter(|l| l.starts_with("- ")).count();
+    let kept = |manifest: &str| {
+        serde_json::from_str::<serde_json::Value>(manifest).unwrap()["totals"]["kept"]
+            .as_u64()
+            .unwrap() as usize
+    };
+    assert_eq!(removed, kept(&full) - kept(&narrow));
+    assert_eq!(
+        text.lines()
+            .filter(|l| l.ends_with(" (outside NEW's selection)"))
+            .count(),
+        removed,
+        "{text}"
+    );
+    let row = format!("| (outside the other's selection) |     0 | {removed:>7} |");
+    assert!(text.contains(&row), "no {row:?} in:\n{text}");
+    // Swapped, the scenarios are added, outside OLD's selection.
+    let (_, text, _) = stdout_of(&["diff", &narrow_path, &full_path, "--json"]);
+    let diff: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let added = diff["added_scenarios"].as_array().unwrap();
+    assert_eq!(added.len(), removed);
+    assert!(
+        added
+            .iter()
+            .all(|s| s["was"].is_null() && s["outside_old_selection"] == true)
+    );
+
+    // One scenario renamed to an id no grid has: only it is "not in the
+    // other grid".
+    let mut other: serde_json::Value = serde_json::from_str(&full).unwrap();
+    let first = other["scenarios"][0]["id"].as_str().unwrap().to_owned();
+    other["scenarios"][0]["id"] = format!("{first}.extra").into();
+    let other_path = write("other.json", &other.to_string());
+    let (_, text, _) = stdout_of(&["diff", &full_path, &other_path]);
+    assert!(
+        text.contains(&format!("- {first} (not in NEW's grid)")),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("+ {first}.extra (not in OLD's grid)")),
+        "{text}"
+    );
+    assert!(
+        text.contains("| (not in the other grid) |     1 |       1 |"),
+        "{text}"
+    );
+    assert!(!text.contains("selection"), "{text}");
+}

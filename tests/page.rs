@@ -44,7 +44,9 @@ fn selectors_render_every_id_with_its_state() {
 fn summary_grid_and_rules_render_the_manifest_of_the_selection() {
     let coverage = Coverage::evaluate(42);
     let manifest = Manifest::build(&coverage, &two_by_one());
-    let summary = Summary::new(&manifest, 5, 3 * 144 * 3).render().unwrap();
+    let summary = Summary::new(&manifest, 144 * 3, 5, 3 * 144 * 3)
+        .render()
+        .unwrap();
     let grid = Grid::new(&manifest).render().unwrap();
     let rules = Rules {
         rules: manifest.rules.clone(),
@@ -97,7 +99,7 @@ fn cost_panel_renders_the_estimate_or_dashes() {
         "data-testid=\"cost-total\">{}<",
         ui::usd(&estimate.models[0].total.cost)
     )));
-    assert_eq!(empty.matches(">—<").count(), 4 * 5);
+    assert_eq!(empty.matches(">—<").count(), 5 * 5);
     assert!(empty.contains("<option value=\"gpt-4o\" selected>"));
     insta::assert_snapshot!("ui_cost_filled", filled);
     insta::assert_snapshot!("ui_cost_empty", empty);

@@ -10,7 +10,7 @@ use std::process::Command as Process;
 use coverage::contract::dataset::Dataset;
 use coverage::contract::golden::Golden;
 use coverage::contract::manifest::Manifest;
-use coverage::contract::report_doc::{CostEstimate, ReportDoc};
+use coverage::contract::report_doc::{CostEstimate, CostFigures, ReportDoc};
 use coverage::cost::{self, ConversationTokens, CostSpec, Counter, Encoding, Rates};
 use coverage::job::{self, CancelToken, GenerateSpec, JobSpec, Layout, Work, WritePolicy};
 use coverage::report;
@@ -394,7 +394,75 @@ fn coverage_cost_prints_tokens_and_cost_per_layout_as_json() {
     for layout in &model.layouts {
         assert!(layout.figures.input_tokens > 0 && layout.figures.output_tokens > 0);
         assert!(layout.figures.cost > 0.0);
+        // Each layout holds every unique conversation once: one pass.
+        assert_eq!(
+            CostFigures {
+                files: 0,
+                ..layout.figures
+            },
+            model.one_pass
+        );
     }
+    let kept = Manifest::build(
+        &Coverage::evaluate(42),
+        &Selection::new([Domain::CartManagement], []),
+    )
+    .totals
+    .kept;
+    assert_eq!(model.one_pass.conversations, kept);
+}
+
+/// `coverage cost` priced all three layouts and totalled them ($297.14,
+/// three times one pass): it prices one pass over the unique
+/// conversations, says so, and prices every layout only when asked.
+#[test]
+fn coverage_cost_prices_one_pass_of_unique_conversations_unless_all_layouts() {
+    let run = |extra: &[&str]| {
+        let output = coverage()
+            .args([
+                "cost",
+                "--domain",
+                "cart_management",
+                "--behavior",
+                "happy_path",
+            ])
+            .args(extra)
+            .output()
+            .unwrap();
+        assert_success(&output);
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let json: CostEstimate = serde_json::from_str(&run(&["--json"])).unwrap();
+    let model = &json.models[0];
+    let unique = model.one_pass.conversations;
+    let one_pass_cost = format!("{:.2}", model.one_pass.cost);
+    let total_cost = format!("{:.2}", model.total.cost);
+    assert_eq!(model.total.conversations, 3 * unique);
+
+    let text = run(&[]);
+    assert!(
+        text.starts_with(&format!(
+            "One pass over the {unique} unique conversations, each graded turn run 1 time(s):\n"
+        )),
+        "{text}"
+    );
+    assert!(text.contains(&format!(" {one_pass_cost} |")), "{text}");
+    assert!(!text.contains(&format!(" {total_cost} |")), "{text}");
+    assert!(
+        text.contains("`generate` writes each of them once in every layout: split (1 file), combined (1 file), global (1 file); running every layout would cost 3 times as much (--all-layouts prices each)."),
+        "{text}"
+    );
+
+    let text = run(&["--all-layouts"]);
+    assert!(text.contains(&format!(" {one_pass_cost} |")), "{text}");
+    assert!(text.contains(&format!(
+        "Every layout, each a full pass over the same {unique} conversations, and their total:"
+    )));
+    assert!(
+        text.contains(&format!("| total    |     3 | {:>13} |", 3 * unique)),
+        "{text}"
+    );
+    assert!(text.contains(&format!(" {total_cost} |")), "{text}");
 }
 
 #[test]

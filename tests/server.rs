@@ -1236,3 +1236,34 @@ fn shutdown_does_not_wait_for_a_half_sent_header() {
     );
     until_closed(&mut half);
 }
+
+/// The page took seeds up to 2^63 − 1 and the CLI up to 2^64 − 1: the API,
+/// like the CLI and the page, takes 0 to 2^53 − 1 (what every JSON reader
+/// holds exactly) and names that range.
+#[tokio::test]
+async fn seeds_have_one_range_the_json_numbers_every_reader_holds() {
+    let root = tempfile::tempdir().unwrap();
+    let max = ::coverage::MAX_SEED;
+    assert_eq!(max, 9_007_199_254_740_991);
+    let (status, _, _) = call(
+        root.path(),
+        None,
+        get(&format!("/coverage/manifest?seed={max}")),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    for request in [
+        get(&format!("/coverage/manifest?seed={}", max + 1)),
+        post(
+            "/coverage/generate",
+            format!("{{\"dry_run\":true,\"seed\":{}}}", max + 1),
+        ),
+    ] {
+        let (status, problem, _) = call(root.path(), None, request).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{problem}");
+        assert_eq!(
+            problem["detail"], "'seed' must be a whole number from 0 to 9007199254740991",
+            "{problem}"
+        );
+    }
+}

@@ -1,5 +1,8 @@
 //! All integration tests, in one binary so it links once.
 
+// The CLI as a new user meets it: help, serve's address, sizes, seeds,
+// --resume's layouts, completions.
+mod cli_first_use;
 // `coverage manifest` as a user runs it: the summary table, JSON, bad ids.
 mod cli_manifest;
 // Scenario content: facts decide bins, coherence, variety, no leaking words;

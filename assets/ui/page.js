@@ -87,8 +87,9 @@
   const shown = (id, value) => ($(id).validity.badInput || value === "" ? "" : ` '${value}'`);
 
   function badNumber(s) {
-    if (!/^\d+$/.test(s.seed)) {
-      return `Seed${shown("seed", s.seed)} is not a whole number from 0 to 9223372036854775807.`;
+    // The server's range, from the field's `max` (2^53 - 1: a JS number holds it exactly).
+    if (!/^\d+$/.test(s.seed) || !(Number(s.seed) <= Number($("seed").max))) {
+      return `Seed${shown("seed", s.seed)} is not a whole number from 0 to ${$("seed").max}.`;
     }
     if (!/^\d+$/.test(s.variants) || +s.variants < 1 || +s.variants > MAX_VARIANTS) {
       return `Variants${shown("variants", s.variants)} is not a whole number from 1 to ${MAX_VARIANTS}.`;
@@ -193,6 +194,7 @@
     setFigure("kept-count", totals.kept);
     setFigure("excluded-count", totals.excluded);
     setFigure("raw-count", totals.raw);
+    setFigure("unique-count", dry ? dry.unique_conversations : 0);
     setFigure("conversation-count", dry ? dry.conversations : 0);
     setFigure("file-count", dry ? dry.files.length : 0);
     showSubset(dry && dry.subset);
@@ -289,9 +291,10 @@
   function fillCost(model) {
     for (const tr of document.querySelectorAll("tr[data-cost]")) {
       const id = tr.dataset.cost;
-      // A layout's figures sit beside its id; a layout not chosen has none.
+      // One pass, each layout's figures beside its id (a layout not chosen
+      // has none), then every layout together.
       const layout = model && model.layouts.find((l) => l.layout === id);
-      const figures = !model ? null : id === "total" ? model.total : layout;
+      const figures = !model ? null : id === "total" ? model.total : id === "one_pass" ? model.one_pass : layout;
       for (const cell of tr.querySelectorAll("[data-field]")) {
         const value = figures ? figures[cell.dataset.field] : null;
         if (value === null || value === undefined) cell.textContent = "—";
@@ -430,11 +433,9 @@
       variants: +s.variants,
       overwrite,
       ...(s.strength ? { strength: +s.strength } : {}),
-      seed: 0,
+      seed: Number(s.seed),
     };
-    // Seeds go up to 2^63 - 1, past what a JS number holds exactly: the
-    // checked digits go into the JSON text as they are.
-    const body = JSON.stringify(request).replace('"seed":0', `"seed":${s.seed}`);
+    const body = JSON.stringify(request);
     let response;
     try {
       response = await api("/coverage/generate", {

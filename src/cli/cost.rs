@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use clap::Args;
 use comfy_table::{Cell, CellAlignment, Table, presets};
 
-use coverage::contract::report_doc::CostEstimate;
+use coverage::contract::report_doc::{CostEstimate, CostFigures};
 use coverage::cost::{self, CostSpec, Rates};
 use coverage::job::Layout;
 use coverage::{Coverage, DEFAULT_SEED};
@@ -39,7 +39,13 @@ pub struct CostArgs {
     variants: u32,
     #[command(flatten)]
     selection: super::SelectionArgs,
-    /// Print the estimate as JSON.
+    /// Also price every layout `generate` writes (per behavior, per domain,
+    /// global), each a full pass over the same conversations, and their
+    /// total. Default: one pass over the unique conversations.
+    #[arg(long)]
+    all_layouts: bool,
+    /// Print the estimate as JSON (it always holds `one_pass`, every
+    /// layout and their total).
     #[arg(long)]
     json: bool,
 }
@@ -77,40 +83,84 @@ impl CostArgs {
         if self.json {
             out.write_all(estimate.to_json().as_bytes())?;
         } else {
-            write!(out, "{}", summary(&estimate))?;
+            write!(out, "{}", summary(&estimate, self.all_layouts))?;
         }
         Ok(())
     }
 }
 
-/// The human-readable estimate: one table over models and layouts.
-pub fn summary(estimate: &CostEstimate) -> String {
-    let mut table = Table::new();
-    table.load_preset(presets::ASCII_MARKDOWN);
-    table.set_header(vec![
-        "model",
-        "tokenizer",
-        "layout",
-        "files",
-        "graded turns",
-        "input tokens",
-        "output tokens",
-        "cost USD",
-    ]);
+/// The human-readable estimate: one pass over the unique conversations
+/// per model, then, with `all_layouts`, every layout and their total.
+pub fn summary(estimate: &CostEstimate, all_layouts: bool) -> String {
+    let header = |first: &[&'static str]| {
+        let mut table = Table::new();
+        table.load_preset(presets::ASCII_MARKDOWN);
+        let mut columns = vec!["model", "tokenizer"];
+        columns.extend(first);
+        columns.extend(["graded turns", "input tokens", "output tokens", "cost USD"]);
+        table.set_header(columns);
+        table
+    };
+    let right = |n: String| Cell::new(n).set_alignment(CellAlignment::Right);
+    let figures = |f: &CostFigures| {
+        [
+            right(f.graded_turns.to_string()),
+            right(f.input_tokens.to_string()),
+            right(f.output_tokens.to_string()),
+            right(format!("{:.2}", f.cost)),
+        ]
+    };
+    let mut one_pass = header(&["conversations"]);
     for model in &estimate.models {
-        let tokenizer = model.tokenizer_label();
-        for (layout, f) in model.rows() {
-            table.add_row(vec![
-                Cell::new(&model.model),
-                Cell::new(&tokenizer),
-                Cell::new(layout),
-                Cell::new(f.files).set_alignment(CellAlignment::Right),
-                Cell::new(f.graded_turns).set_alignment(CellAlignment::Right),
-                Cell::new(f.input_tokens).set_alignment(CellAlignment::Right),
-                Cell::new(f.output_tokens).set_alignment(CellAlignment::Right),
-                Cell::new(format!("{:.2}", f.cost)).set_alignment(CellAlignment::Right),
-            ]);
+        let mut row = vec![
+            Cell::new(&model.model),
+            Cell::new(model.tokenizer_label()),
+            right(model.one_pass.conversations.to_string()),
+        ];
+        row.extend(figures(&model.one_pass));
+        one_pass.add_row(row);
+    }
+    let Some(first) = estimate.models.first() else {
+        return String::new();
+    };
+    let unique = first.one_pass.conversations;
+    let layouts: Vec<String> = first
+        .layouts
+        .iter()
+        .map(|l| {
+            let files = l.figures.files;
+            let s = if files == 1 { "" } else { "s" };
+            format!("{} ({files} file{s})", l.layout.id())
+        })
+        .collect();
+    let mut text = format!(
+        "One pass over the {unique} unique conversations, each graded turn run {} time(s):\n{one_pass}\n\n",
+        estimate.trials
+    );
+    if all_layouts {
+        let mut table = header(&["layout", "files", "conversations"]);
+        for model in &estimate.models {
+            for (layout, f) in model.rows() {
+                let mut row = vec![
+                    Cell::new(&model.model),
+                    Cell::new(model.tokenizer_label()),
+                    Cell::new(layout),
+                    right(f.files.to_string()),
+                    right(f.conversations.to_string()),
+                ];
+                row.extend(figures(f));
+                table.add_row(row);
+            }
         }
+        text += &format!(
+            "Every layout, each a full pass over the same {unique} conversations, and their total:\n{table}\n\n"
+        );
+    } else if layouts.len() > 1 {
+        text += &format!(
+            "`generate` writes each of them once in every layout: {}; running every layout would cost {} times as much (--all-layouts prices each).\n\n",
+            layouts.join(", "),
+            layouts.len()
+        );
     }
     let output = match estimate.output_tokens {
         Some(n) => format!("{n} output tokens per graded turn"),
@@ -119,8 +169,9 @@ pub fn summary(estimate: &CostEstimate) -> String {
             estimate.final_reply_tokens
         ),
     };
-    format!(
-        "{table}\n\n{} trial(s); {output}; rates dated {} ({}). Tokens and cost include every trial.\n",
+    text += &format!(
+        "{} trial(s); {output}; rates dated {} ({}). Tokens and cost include every trial.\n",
         estimate.trials, estimate.rates_date, estimate.rates_source
-    )
+    );
+    text
 }

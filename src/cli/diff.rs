@@ -128,22 +128,25 @@ pub fn render(diff: &ManifestDiff) -> String {
             number(rule.removed),
         ]);
     }
-    let absent_added = diff
-        .added_scenarios
-        .iter()
-        .filter(|s| s.was.is_none())
-        .count();
-    let absent_removed = diff
-        .removed_scenarios
-        .iter()
-        .filter(|s| s.now.is_none())
-        .count();
-    if absent_added + absent_removed > 0 {
-        rules.add_row(vec![
-            Cell::new("(not in the other grid)"),
-            number(absent_added),
-            number(absent_removed),
-        ]);
+    // Scenarios one side has no entry for: outside its narrower
+    // selection of the grid, or not in its grid at all.
+    for (label, outside) in [
+        ("(outside the other's selection)", true),
+        ("(not in the other grid)", false),
+    ] {
+        let added = diff
+            .added_scenarios
+            .iter()
+            .filter(|s| s.was.is_none() && s.outside_old_selection == outside)
+            .count();
+        let removed = diff
+            .removed_scenarios
+            .iter()
+            .filter(|s| s.now.is_none() && s.outside_new_selection == outside)
+            .count();
+        if added + removed > 0 {
+            rules.add_row(vec![Cell::new(label), number(added), number(removed)]);
+        }
     }
     text += &rules.to_string();
     text += "\n\nPer domain and behavior\n";
@@ -162,12 +165,11 @@ pub fn render(diff: &ManifestDiff) -> String {
         text += "(none)\n";
     }
     for s in &diff.added_scenarios {
-        let was = s
-            .was
-            .as_deref()
-            .map_or("not in OLD's grid".to_owned(), |rule| {
-                format!("OLD: removed by {rule}")
-            });
+        let was = match (&s.was, s.outside_old_selection) {
+            (Some(rule), _) => format!("OLD: removed by {rule}"),
+            (None, true) => "outside OLD's selection".to_owned(),
+            (None, false) => "not in OLD's grid".to_owned(),
+        };
         text += &format!("+ {} ({was})\n", s.id);
     }
     text += "\nRemoved (kept in OLD, not in NEW)\n";
@@ -175,12 +177,11 @@ pub fn render(diff: &ManifestDiff) -> String {
         text += "(none)\n";
     }
     for s in &diff.removed_scenarios {
-        let now = s
-            .now
-            .as_deref()
-            .map_or("not in NEW's grid".to_owned(), |rule| {
-                format!("NEW: removed by {rule}")
-            });
+        let now = match (&s.now, s.outside_new_selection) {
+            (Some(rule), _) => format!("NEW: removed by {rule}"),
+            (None, true) => "outside NEW's selection".to_owned(),
+            (None, false) => "not in NEW's grid".to_owned(),
+        };
         text += &format!("- {} ({now})\n", s.id);
     }
     text

@@ -37,7 +37,10 @@ pub struct GenerateArgs {
     /// Seed for cap picks and phrasing; recorded in every file.
     #[arg(long, default_value_t = DEFAULT_SEED, value_parser = super::parse_seed, allow_hyphen_values = true)]
     seed: u64,
-    #[arg(long, default_value = "json", value_parser = format_parser())]
+    /// File format: `json` writes one document per file; `jsonl` one
+    /// conversation (or golden entry) per line, with the file's
+    /// `schema_version` and `metadata` in a sidecar `<name>.meta.json`.
+    #[arg(long, default_value = "json", value_name = "FORMAT", value_parser = format_parser())]
     format: Format,
     #[command(flatten)]
     subset: super::subset::SubsetArgs,
@@ -66,8 +69,9 @@ struct WriteArgs {
     /// Refuse before writing when the run would exceed this many conversations.
     #[arg(long, value_name = "N")]
     max_conversations: Option<usize>,
-    /// Refuse before writing when the memory estimate exceeds SIZE (e.g.
-    /// 512MB, 2GiB). Default: half the machine's memory.
+    /// Refuse before writing when the memory estimate exceeds SIZE: a number
+    /// and a unit, e.g. 512MiB, 2GB, 1.5GiB (a bare number is bytes; at
+    /// least 1MB). Default: half the machine's memory.
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     max_memory: Option<u64>,
     /// Append JSON lines of metrics (per batch, per file, a summary) to FILE.
@@ -105,29 +109,54 @@ impl WriteArgs {
     }
 }
 
-/// `512MB`, `2GiB`, `1000000`: bytes, with an optional unit.
+/// The smallest `--max-memory`: no run fits in less, so a smaller value is
+/// a unit left off (`--max-memory 12` meant 12 GB, not 12 bytes).
+const MIN_MEMORY: u64 = 1_000_000;
+
+/// `512MiB`, `2GB`, `1.5GiB`, `1048576`: a number with an optional
+/// fraction and an optional unit (none means bytes; case does not matter),
+/// of at least [`MIN_MEMORY`].
 fn parse_size(text: &str) -> Result<u64, String> {
-    let invalid = || {
-        format!(
-            "invalid size '{text}': expected a number with an optional unit B, KB, MB, GB, KiB, MiB or GiB, e.g. 512MB"
-        )
-    };
+    let forms = "a size of at least 1MB: a number and a unit B, KB, MB, GB, TB, KiB, MiB, GiB or TiB (e.g. 512MiB, 2GB, 1.5GiB); a bare number is bytes";
     let split = text
-        .find(|c: char| !c.is_ascii_digit())
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
         .unwrap_or(text.len());
     let (number, unit) = text.split_at(split);
-    let number: u64 = number.parse().map_err(|_| invalid())?;
-    let factor: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+    let factor: u128 = match unit.trim().to_ascii_lowercase().as_str() {
         "" | "b" => 1,
         "kb" => 1_000,
         "mb" => 1_000_000,
         "gb" => 1_000_000_000,
+        "tb" => 1_000_000_000_000,
         "kib" => 1 << 10,
         "mib" => 1 << 20,
         "gib" => 1 << 30,
-        _ => return Err(invalid()),
+        "tib" => 1 << 40,
+        _ => return Err(format!("invalid size '{text}': expected {forms}")),
     };
-    number.checked_mul(factor).ok_or_else(invalid)
+    let (whole, fraction) = number.split_once('.').unwrap_or((number, ""));
+    let digits = |part: &str| -> Option<u128> {
+        match part {
+            "" => Some(0),
+            _ if part.len() > 20 || !part.bytes().all(|b| b.is_ascii_digit()) => None,
+            _ => part.parse().ok(),
+        }
+    };
+    let bytes = match (digits(whole), digits(fraction)) {
+        (Some(w), Some(f)) if !(whole.is_empty() && fraction.is_empty()) => {
+            w * factor + f * factor / 10u128.pow(fraction.len() as u32)
+        }
+        _ => return Err(format!("invalid size '{text}': expected {forms}")),
+    };
+    match u64::try_from(bytes) {
+        Ok(bytes) if bytes >= MIN_MEMORY => Ok(bytes),
+        Ok(_) => Err(format!(
+            "invalid size '{text}': below the 1MB minimum; expected {forms}"
+        )),
+        Err(_) => Err(format!(
+            "invalid size '{text}': too large; expected {forms}"
+        )),
+    }
 }
 
 fn format_parser() -> impl TypedValueParser<Value = Format> {
@@ -383,5 +412,49 @@ fn status_word(status: FileStatus) -> &'static str {
         FileStatus::Unchanged => "unchanged",
         FileStatus::WouldWrite => "would write",
         FileStatus::WouldRefuse => "exists",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_size;
+
+    #[test]
+    fn sizes_take_units_fractions_and_bare_bytes() {
+        assert_eq!(parse_size("512MiB"), Ok(512 << 20));
+        assert_eq!(parse_size("2GB"), Ok(2_000_000_000));
+        assert_eq!(parse_size("1.5GiB"), Ok(3 << 29));
+        assert_eq!(parse_size("1.5 gib"), Ok(3 << 29));
+        assert_eq!(parse_size("0.5TB"), Ok(500_000_000_000));
+        assert_eq!(parse_size("1048576"), Ok(1 << 20));
+        assert_eq!(parse_size("1MiB"), Ok(1 << 20));
+        assert_eq!(parse_size("1MB"), Ok(1_000_000));
+    }
+
+    #[test]
+    fn a_size_without_its_unit_or_malformed_is_refused_naming_it() {
+        for bad in ["12", "999KB", "976KiB", "0", "0.5MiB"] {
+            let error = parse_size(bad).unwrap_err();
+            assert!(
+                error.starts_with(&format!("invalid size '{bad}': below the 1MB minimum")),
+                "{error}"
+            );
+        }
+        for bad in [
+            "",
+            "MB",
+            "1.2.3GB",
+            "12 parsecs",
+            "-1GB",
+            ".",
+            "99999999999TiB",
+        ] {
+            let error = parse_size(bad).unwrap_err();
+            assert!(
+                error.starts_with(&format!("invalid size '{bad}'")),
+                "{error}"
+            );
+            assert!(error.contains("e.g. 512MiB, 2GB, 1.5GiB"), "{error}");
+        }
     }
 }

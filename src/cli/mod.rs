@@ -2,6 +2,7 @@
 //! It lives in the binary, outside the library's API: presentation (exit
 //! codes, hints, tables) stays at this edge.
 
+mod completions;
 mod cost;
 mod diff;
 mod generate;
@@ -46,6 +47,7 @@ struct App {
 #[derive(Debug, Subcommand)]
 enum Command {
     Compare(grade::CompareArgs),
+    Completions(completions::CompletionsArgs),
     Diff(diff::DiffArgs),
     Generate(generate::GenerateArgs),
     Grade(grade::GradeArgs),
@@ -65,6 +67,7 @@ impl Command {
     fn exec(self, out: &mut dyn Write) -> anyhow::Result<()> {
         match self {
             Self::Compare(args) => args.exec(out),
+            Self::Completions(args) => args.exec(out),
             Self::Diff(args) => args.exec(out),
             Self::Generate(args) => args.exec(out),
             Self::Grade(args) => args.exec(out),
@@ -111,11 +114,22 @@ pub fn main() -> ExitCode {
 #[derive(Debug, clap::Args)]
 pub(crate) struct SelectionArgs {
     /// Only this domain (repeat for more; default: all).
-    #[arg(long = "domain", value_name = "ID")]
+    #[arg(long = "domain", value_name = "ID", long_help = ids_help::<coverage::Domain>())]
     domains: Vec<coverage::Domain>,
     /// Only this behavior (repeat for more; default: all).
-    #[arg(long = "behavior", value_name = "ID")]
+    #[arg(long = "behavior", value_name = "ID", long_help = ids_help::<coverage::Behavior>())]
     behaviors: Vec<coverage::Behavior>,
+}
+
+/// `--help` for `--domain` or `--behavior`: what it does and every valid
+/// id, read from the compiled taxonomy (`-h` keeps the one-line form).
+fn ids_help<T: coverage::TaxonomyEnum>() -> String {
+    format!(
+        "Only this {kind} (repeat for more; default: all).\n\n\
+         Valid {kind}s: {ids}",
+        kind = T::KIND,
+        ids = T::IDS.join(", ")
+    )
 }
 
 impl SelectionArgs {
@@ -124,10 +138,18 @@ impl SelectionArgs {
     }
 }
 
-/// `--seed`: any whole number a u64 holds, with a message that says so.
+/// `--seed`: a whole number from 0 to [`coverage::MAX_SEED`], the range
+/// the HTTP API and the page take too.
 pub(crate) fn parse_seed(text: &str) -> Result<u64, String> {
     text.parse()
-        .map_err(|_| format!("expected a whole number from 0 to {}", u64::MAX))
+        .ok()
+        .filter(|seed| *seed <= coverage::MAX_SEED)
+        .ok_or_else(|| {
+            format!(
+                "expected a whole number from 0 to {} (2^53 - 1, the largest every JSON reader holds exactly)",
+                coverage::MAX_SEED
+            )
+        })
 }
 
 /// The user named something invalid: reported with exit code 2.

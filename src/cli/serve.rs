@@ -1,20 +1,21 @@
 //! `coverage serve`: the HTTP API (see docs/api.md).
 
 use std::io::{IsTerminal, Write};
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Args;
 
-use coverage::server::{self, ServeError, ServerConfig};
+use coverage::server::{self, ListenAddr, ServeError, ServerConfig};
 
 /// Serve the HTTP API: dry runs, generation jobs, manifests, scenarios, files.
 #[derive(Debug, Args)]
 pub struct ServeArgs {
-    /// Address to listen on; anything but loopback needs --token.
-    #[arg(long, default_value = "127.0.0.1:8080", value_name = "HOST:PORT")]
-    addr: SocketAddr,
+    /// Address to listen on: IP:PORT, [IPv6]:PORT or NAME:PORT (localhost
+    /// is 127.0.0.1; another name is resolved, and requests naming it are
+    /// answered). Anything but loopback needs --token.
+    #[arg(long, default_value = "127.0.0.1:8080", value_name = "HOST:PORT", value_parser = server::resolve_addr)]
+    addr: ListenAddr,
     /// The only directory the server writes to or serves files from.
     #[arg(long, default_value = "datasets", value_name = "DIR")]
     root: PathBuf,
@@ -70,11 +71,13 @@ impl ServeArgs {
             .with_target(false)
             .compact()
             .try_init();
+        let mut allowed_hosts = self.allowed_hosts;
+        allowed_hosts.extend(self.addr.name);
         let config = ServerConfig {
-            addr: self.addr,
+            addr: self.addr.addr,
             root: self.root,
             token: self.token,
-            allowed_hosts: self.allowed_hosts,
+            allowed_hosts,
             concurrency: self
                 .concurrency
                 .map(usize::from)

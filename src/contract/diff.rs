@@ -19,10 +19,31 @@ pub struct ManifestIds {
     pub taxonomy_version: String,
     pub taxonomy_hash: String,
     pub seed: u64,
+    /// The domains and behaviors the manifest covers; absent in manifests
+    /// that predate it, which are then read as covering their whole grid.
+    #[serde(default)]
+    pub selection: Option<SelectionIds>,
     /// The rules in the order they ran.
     pub rules: Vec<RuleId>,
     pub scenarios: Vec<ScenarioId>,
     pub excluded: Vec<ExcludedId>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+pub struct SelectionIds {
+    pub domains: Vec<String>,
+    pub behaviors: Vec<String>,
+}
+
+impl ManifestIds {
+    /// Whether this side's selection leaves out `scenario`'s domain or
+    /// behavior: a narrowed run of the same grid, not another grid.
+    fn leaves_out(&self, scenario: &ScenarioId) -> bool {
+        self.selection.as_ref().is_some_and(|selection| {
+            !selection.domains.contains(&scenario.domain)
+                || !selection.behaviors.contains(&scenario.behavior)
+        })
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
@@ -55,6 +76,10 @@ impl ManifestIds {
             taxonomy_version: manifest.taxonomy_version.clone(),
             taxonomy_hash: manifest.taxonomy_hash.clone(),
             seed: manifest.seed,
+            selection: Some(SelectionIds {
+                domains: ids(&manifest.selection.domains),
+                behaviors: ids(&manifest.selection.behaviors),
+            }),
             rules: manifest
                 .rules
                 .iter()
@@ -81,6 +106,10 @@ impl ManifestIds {
                 .collect(),
         }
     }
+}
+
+fn ids<T: crate::TaxonomyEnum>(items: &[T]) -> Vec<String> {
+    items.iter().map(|item| item.id().to_owned()).collect()
 }
 
 /// `coverage diff --json`.
@@ -136,8 +165,13 @@ pub struct AddedScenario {
     pub id: String,
     pub domain: String,
     pub behavior: String,
-    /// The rule that removed it in OLD; `null` when OLD's grid has no such scenario.
+    /// The rule that removed it in OLD; `null` when OLD has no such
+    /// scenario: outside OLD's selection, or not in OLD's grid.
     pub was: Option<String>,
+    /// True when OLD is a narrower selection of the grid, without this
+    /// scenario's domain or behavior (left out when false).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub outside_old_selection: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -145,8 +179,13 @@ pub struct RemovedScenario {
     pub id: String,
     pub domain: String,
     pub behavior: String,
-    /// The rule that removes it in NEW; `null` when NEW's grid has no such scenario.
+    /// The rule that removes it in NEW; `null` when NEW has no such
+    /// scenario: outside NEW's selection, or not in NEW's grid.
     pub now: Option<String>,
+    /// True when NEW is a narrower selection of the grid, without this
+    /// scenario's domain or behavior (left out when false).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub outside_new_selection: bool,
 }
 
 impl ManifestDiff {
@@ -171,6 +210,7 @@ impl ManifestDiff {
                 domain: s.domain.clone(),
                 behavior: s.behavior.clone(),
                 was: old_reasons.get(&s.id).cloned(),
+                outside_old_selection: !old_reasons.contains_key(&s.id) && old.leaves_out(s),
             })
             .collect();
         let removed_scenarios: Vec<RemovedScenario> = old
@@ -182,6 +222,7 @@ impl ManifestDiff {
                 domain: s.domain.clone(),
                 behavior: s.behavior.clone(),
                 now: new_reasons.get(&s.id).cloned(),
+                outside_new_selection: !new_reasons.contains_key(&s.id) && new.leaves_out(s),
             })
             .collect();
 

@@ -161,9 +161,14 @@ pub struct ModelCost {
     pub approximate: bool,
     pub input_per_million: f64,
     pub output_per_million: f64,
+    /// One pass: every unique conversation of the plan run once (per
+    /// trial). Each layout holds every one of them, so this is what running
+    /// any one layout costs; `files` is left out.
+    #[serde(default)]
+    pub one_pass: CostFigures,
     /// One per layout planned, then nothing else: see `total`.
     pub layouts: Vec<LayoutCost>,
-    /// Every layout together.
+    /// Every layout together: each conversation once per layout.
     pub total: CostFigures,
 }
 
@@ -198,6 +203,8 @@ pub struct LayoutCost {
 /// Tokens and cost, all trials included.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct CostFigures {
+    /// Files of the row; 0, and left out, for a pass that is no layout.
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub files: usize,
     pub conversations: usize,
     /// Graded turns of one trial.
@@ -207,6 +214,10 @@ pub struct CostFigures {
     pub input_cost: f64,
     pub output_cost: f64,
     pub cost: f64,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 impl CostFigures {

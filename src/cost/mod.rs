@@ -135,6 +135,17 @@ pub fn estimate_of(
             let tokens = counted
                 .entry(encoding)
                 .or_insert_with(|| tokens_of(coverage, scenarios, encoding, spec.variants));
+            let output_tokens = |t: &ConversationTokens| {
+                t.output_tokens(spec.output_tokens, DEFAULT_FINAL_REPLY_TOKENS) * u64::from(trials)
+            };
+            let mut one_pass = CostFigures::default();
+            for (_, t) in tokens.iter() {
+                one_pass.conversations += spec.variants.max(1) as usize;
+                one_pass.graded_turns += t.graded_turns;
+                one_pass.input_tokens += t.input_tokens * u64::from(trials);
+                one_pass.output_tokens += output_tokens(t);
+            }
+            price(&mut one_pass, rate);
             let mut layouts: Vec<LayoutCost> = Vec::new();
             for file in &files {
                 let mut sum = ConversationTokens::default();
@@ -173,6 +184,7 @@ pub fn estimate_of(
                 approximate,
                 input_per_million: rate.input_per_million,
                 output_per_million: rate.output_per_million,
+                one_pass,
                 layouts,
                 total,
             }
@@ -214,7 +226,7 @@ pub fn subset_cost(
     let scenarios = crate::subset::scenarios_of(subset);
     let estimate = estimate_of(coverage, selection, &scenarios, &rates, &spec)
         .expect("the shipped rates price the default model");
-    let total = &estimate.models[0].total;
+    let total = &estimate.models[0].one_pass;
     crate::contract::subset::SubsetCost {
         model: DEFAULT_MODEL.to_owned(),
         rates_date: estimate.rates_date.clone(),

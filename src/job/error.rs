@@ -12,6 +12,13 @@ pub enum JobError {
     /// was written.
     #[error("{} already exist{}; nothing was written", list(.paths), if .paths.len() == 1 { "s" } else { "" })]
     TargetsExist { paths: Vec<PathBuf> },
+    /// `--resume` in a directory whose last run had other settings: it
+    /// would write files that run never planned. Nothing was written.
+    #[error("cannot resume in '{}': the run there had {}; resume with that run's flags, or pass --overwrite to replace its files, or choose another --out; nothing was written", .dir.display(), .differences.join(" and "))]
+    ResumeMismatch {
+        dir: PathBuf,
+        differences: Vec<String>,
+    },
     /// Another job holds the output directory.
     #[error("output directory '{}' is in use by another coverage run; nothing was written", .dir.display())]
     Busy { dir: PathBuf },

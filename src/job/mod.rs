@@ -36,7 +36,7 @@ pub use document::sidecar_of;
 pub use error::{InvalidShard, JobError, ShardError};
 pub use guard::{Estimate, Guardrails, machine_memory};
 pub use lines::{DEFAULT_BATCH, LineHasher};
-pub use lock::{LOCK_FILE, OutputLock};
+pub use lock::{LOCK_FILE, OutputLock, RunRecord};
 pub use plan::{OutputFile, Planned, conversations, plan, planned_files};
 pub use run::{StartedJob, run, start};
 pub use shard::Shard;

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use super::atomic::{AtomicFile, JobTag, remove_stale_temps};
 use super::error::JobError;
 use super::guard;
-use super::lock::OutputLock;
+use super::lock::{OutputLock, RunRecord};
 use super::plan::{Planned, manifest_path, planned_files};
 use super::shard::{self, Shard};
 use super::source::Source;
@@ -43,7 +43,7 @@ pub struct StartedJob {
     tag: JobTag,
     // Held to the end: one writer per output directory, and only the
     // holder clears temporary files.
-    _lock: Option<OutputLock>,
+    lock: Option<OutputLock>,
 }
 
 /// Plans the job, makes the checks that need nothing on disk (the
@@ -68,12 +68,23 @@ pub fn start(spec: JobSpec) -> Result<StartedJob, JobError> {
     } else {
         Some(OutputLock::acquire(&spec.out)?)
     };
+    if spec.policy == WritePolicy::Resume
+        && let Some(previous) = lock.as_ref().and_then(OutputLock::previous)
+    {
+        let differences = previous.differences(&plan.record());
+        if !differences.is_empty() {
+            return Err(JobError::ResumeMismatch {
+                dir: spec.out.clone(),
+                differences,
+            });
+        }
+    }
     tracing::info_span!("check").in_scope(|| plan.check(&spec, &tag))?;
     Ok(StartedJob {
         spec,
         plan,
         tag,
-        _lock: lock,
+        lock,
     })
 }
 
@@ -89,7 +100,9 @@ impl StartedJob {
         cancel: &CancelToken,
         events: &mut dyn FnMut(Event),
     ) -> Result<RunReport, JobError> {
-        self.plan.execute(&self.spec, &self.tag, cancel, events)
+        let mut lock = self.lock;
+        self.plan
+            .execute(&self.spec, &self.tag, lock.as_mut(), cancel, events)
     }
 }
 
@@ -210,6 +223,19 @@ impl JobPlan {
         }
     }
 
+    /// The settings that decide which files this job writes.
+    fn record(&self) -> RunRecord {
+        RunRecord {
+            seed: self.seed,
+            format: self.format,
+            layouts: self.layouts.clone(),
+            domains: self.selection.domains().to_vec(),
+            behaviors: self.selection.behaviors().to_vec(),
+            variants: self.variants,
+            shard: self.shard.map(|s| s.to_string()),
+        }
+    }
+
     fn summary_path(&self) -> PathBuf {
         match self.shard {
             Some(shard) => shard.manifest_path(),
@@ -242,6 +268,7 @@ impl JobPlan {
         self,
         spec: &JobSpec,
         tag: &JobTag,
+        lock: Option<&mut OutputLock>,
         cancel: &CancelToken,
         events: &mut dyn FnMut(Event),
     ) -> Result<RunReport, JobError> {
@@ -260,6 +287,11 @@ impl JobPlan {
         conflicts.extend(summary.conflict());
         if !spec.dry_run && !conflicts.is_empty() {
             return Err(JobError::TargetsExist { paths: conflicts });
+        }
+        // Recorded before the first file, so that a `--resume` of this run
+        // can tell it from a run with other settings.
+        if let Some(lock) = lock {
+            lock.record(&self.record())?;
         }
         let reports = tracing::info_span!("write")
             .in_scope(|| prepared.write(&target, &self.files, cancel, events))?;

@@ -88,9 +88,10 @@ impl ApiError {
     /// The library's error, with paths shown relative to `root`.
     pub fn from_job(error: JobError, root: &Path) -> Self {
         let status = match &error {
-            JobError::TargetsExist { .. } | JobError::Busy { .. } | JobError::Unwritable { .. } => {
-                StatusCode::CONFLICT
-            }
+            JobError::TargetsExist { .. }
+            | JobError::ResumeMismatch { .. }
+            | JobError::Busy { .. }
+            | JobError::Unwritable { .. } => StatusCode::CONFLICT,
             JobError::Escape { .. }
             | JobError::Shards(_)
             | JobError::SubsetWithShard { .. }

@@ -92,9 +92,63 @@ pub enum ServeError {
     Io(#[from] std::io::Error),
 }
 
-/// The state a server starts with: the root made and resolved, the
-/// address and token checked.
-pub fn state(config: &ServerConfig) -> Result<Arc<AppState>, ServeError> {
+/// An address to listen on, as `--addr` gives it: `IP:PORT`,
+/// `[IPv6]:PORT` or `NAME:PORT`. `localhost` and names under `.localhost`
+/// are 127.0.0.1 without asking DNS (RFC 6761 reserves them for loopback);
+/// another name is resolved and its first address taken. The error says
+/// what was wrong and what is valid, on one line.
+pub fn resolve_addr(text: &str) -> Result<ListenAddr, String> {
+    let valid = "expected HOST:PORT, e.g. 127.0.0.1:8080, localhost:8080 or [::1]:8080";
+    if let Ok(addr) = text.parse::<SocketAddr>() {
+        return Ok(ListenAddr { addr, name: None });
+    }
+    let Some((host, port)) = text.rsplit_once(':') else {
+        return Err(format!("'{text}' has no port; {valid}"));
+    };
+    let port: u16 = port
+        .parse()
+        .map_err(|_| format!("invalid port '{port}': expected 0 to 65535; {valid}"))?;
+    let name = host.trim_end_matches('.').to_ascii_lowercase();
+    let valid_name = !name.is_empty()
+        && name.split('.').all(|label| {
+            !label.is_empty()
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        });
+    if !valid_name {
+        return Err(format!("invalid host '{host}'; {valid}"));
+    }
+    if name == "localhost" || name.ends_with(".localhost") {
+        let addr = SocketAddr::from((std::net::Ipv4Addr::LOCALHOST, port));
+        return Ok(ListenAddr { addr, name: None });
+    }
+    use std::net::ToSocketAddrs;
+    let addr = (name.as_str(), port)
+        .to_socket_addrs()
+        .map_err(|e| format!("cannot resolve '{host}' ({e}); {valid}"))?
+        .next()
+        .ok_or_else(|| format!("'{host}' resolves to no address; {valid}"))?;
+    Ok(ListenAddr {
+        addr,
+        name: Some(name),
+    })
+}
+
+/// Where `--addr` says to listen.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ListenAddr {
+    pub addr: SocketAddr,
+    /// The host name it was given as, when not an IP address or a loopback
+    /// name: requests naming it in `Host` are answered, as `--allow-host`
+    /// would (the name the server was told to listen on is not a
+    /// rebinding attacker's).
+    pub name: Option<String>,
+}
+
+/// The checks that need nothing on disk or on the network: the token and
+/// the timeouts, and that an address other than loopback has a token.
+pub fn check(config: &ServerConfig) -> Result<(), ServeError> {
     if config.token.as_deref() == Some("") {
         return Err(ServeError::EmptyToken);
     }
@@ -108,6 +162,13 @@ pub fn state(config: &ServerConfig) -> Result<Arc<AppState>, ServeError> {
     if config.idle_timeout.is_zero() {
         return Err(ServeError::ZeroTimeout("--idle-timeout"));
     }
+    Ok(())
+}
+
+/// The state a server starts with: the root made and resolved, the
+/// address and token checked.
+pub fn state(config: &ServerConfig) -> Result<Arc<AppState>, ServeError> {
+    check(config)?;
     let root_error = |source| ServeError::Root {
         root: config.root.clone(),
         source,
@@ -125,13 +186,16 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     on_listening: impl FnOnce(SocketAddr),
 ) -> Result<(), ServeError> {
-    let state = state(&config)?;
+    check(&config)?;
+    // Bound before the root is made: a server that cannot listen leaves
+    // nothing behind.
     let listener = tokio::net::TcpListener::bind(config.addr)
         .await
         .map_err(|source| ServeError::Bind {
             addr: config.addr,
             source,
         })?;
+    let state = state(&config)?;
     let addr = listener.local_addr()?;
     tracing::info!(%addr, root = %state.root.display(), token = state.token.is_some(), "listening");
     on_listening(addr);
@@ -182,5 +246,43 @@ pub async fn signal() {
     tokio::select! {
         () = ctrl_c => {},
         () = terminate => {},
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::resolve_addr;
+
+    #[test]
+    fn addresses_take_ips_and_loopback_names() {
+        let loopback = |port| std::net::SocketAddr::from(([127, 0, 0, 1], port));
+        for (text, port) in [
+            ("127.0.0.1:8080", 8080),
+            ("localhost:8080", 8080),
+            ("LocalHost.:9", 9),
+            ("app.localhost:0", 0),
+        ] {
+            let listen = resolve_addr(text).unwrap();
+            assert_eq!((listen.addr, listen.name), (loopback(port), None), "{text}");
+        }
+        assert!(resolve_addr("[::1]:8080").unwrap().addr.ip().is_loopback());
+    }
+
+    #[test]
+    fn bad_addresses_name_the_bad_part_and_the_valid_forms() {
+        for (text, said) in [
+            ("localhost", "'localhost' has no port"),
+            ("localhost:http", "invalid port 'http'"),
+            ("localhost:65536", "invalid port '65536'"),
+            (":8080", "invalid host ''"),
+            ("a b:1", "invalid host 'a b'"),
+        ] {
+            let error = resolve_addr(text).unwrap_err();
+            assert!(error.contains(said), "{text}: {error}");
+            assert!(
+                error.ends_with("e.g. 127.0.0.1:8080, localhost:8080 or [::1]:8080"),
+                "{error}"
+            );
+        }
     }
 }

@@ -13,8 +13,7 @@ use crate::job::{Format, Layout};
 use crate::taxonomy::{Behavior, Domain};
 use crate::{DEFAULT_SEED, Selection, TaxonomyEnum};
 
-/// The largest seed over HTTP: what an OpenAPI int64 holds.
-pub const MAX_SEED: u64 = i64::MAX as u64;
+pub use crate::MAX_SEED;
 
 /// A whole number, written `7` or `7.0` (JSON does not tell them apart).
 fn whole(value: &Value) -> Option<u64> {
@@ -31,7 +30,7 @@ pub fn bad_seed(value: Value) -> ApiError {
     ApiError::invalid(
         "seed",
         value,
-        "'seed' must be a whole number from 0 to 9223372036854775807",
+        format!("'seed' must be a whole number from 0 to {MAX_SEED}"),
         format!("0 to {MAX_SEED}"),
     )
 }
@@ -56,9 +55,9 @@ pub struct GenerateRequest {
     pub save: Option<bool>,
     /// Replace existing files (default false: refuse with 409).
     pub overwrite: Option<bool>,
-    /// Cap picks and phrasing (default 42). Over HTTP a seed fits in an
-    /// int64: 0 to 9223372036854775807.
-    #[schema(value_type = Option<i64>, minimum = 0)]
+    /// Cap picks and phrasing (default 42): 0 to 9007199254740991
+    /// (2^53 − 1, what every JSON reader holds exactly).
+    #[schema(value_type = Option<i64>, minimum = 0, maximum = 9007199254740991.0)]
     pub seed: Option<u64>,
     /// `json` (default) or `jsonl`.
     #[schema(value_type = Option<crate::contract::files::Format>)]

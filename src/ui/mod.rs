@@ -111,18 +111,22 @@ pub struct Summary {
     pub raw: usize,
     pub kept: usize,
     pub excluded: usize,
+    /// Each conversation once, however many layouts hold it.
+    pub unique: usize,
     pub conversations: usize,
     pub files: usize,
 }
 
 impl Summary {
-    /// `files` dataset/golden pairs holding `conversations` in all (a
-    /// scenario counts once per layout).
-    pub fn new(manifest: &Manifest, files: usize, conversations: usize) -> Self {
+    /// `unique` conversations, written as `files` dataset/golden pairs
+    /// holding `conversations` in all (a conversation counts once per
+    /// layout).
+    pub fn new(manifest: &Manifest, unique: usize, files: usize, conversations: usize) -> Self {
         Self {
             raw: manifest.totals.raw,
             kept: manifest.totals.kept,
             excluded: manifest.totals.excluded,
+            unique,
             conversations,
             files,
         }
@@ -224,6 +228,11 @@ impl CostPanel {
     /// The panel for `chosen`, with `estimate`'s figures when there is one
     /// (the page renders it empty and the script asks `/coverage/cost`).
     pub fn new(rates: &Rates, chosen: &str, estimate: Option<&ModelCost>) -> Self {
+        let one_pass = CostRow {
+            id: "one_pass",
+            label: "One pass",
+            figures: estimate.map(|e| e.one_pass),
+        };
         let layout_rows = Layout::ALL.iter().map(|&layout| CostRow {
             id: layout.id(),
             label: match layout {
@@ -240,7 +249,7 @@ impl CostPanel {
         });
         let total = CostRow {
             id: "total",
-            label: "Total",
+            label: "Every layout",
             figures: estimate.map(|e| e.total),
         };
         Self {
@@ -249,7 +258,11 @@ impl CostPanel {
             rates_date: rates.date.clone(),
             rates_source: rates.source.clone(),
             tokenizer: estimate.map(|e| e.tokenizer.clone()).unwrap_or_default(),
-            rows: layout_rows.chain([total]).collect(),
+            rows: [one_pass]
+                .into_iter()
+                .chain(layout_rows)
+                .chain([total])
+                .collect(),
         }
     }
 }
@@ -289,7 +302,7 @@ impl Page {
         Self {
             taxonomy_version: crate::taxonomy::VERSION,
             selectors: Selectors::new(&selection, DEFAULT_SEED, &Layout::ALL, Format::Json),
-            summary: Summary::new(&manifest, files, conversations),
+            summary: Summary::new(&manifest, manifest.totals.kept, files, conversations),
             grid: Grid::new(&manifest),
             rules: Rules {
                 rules: manifest.rules,

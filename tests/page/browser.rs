@@ -468,6 +468,19 @@ async fn selection_matches_manifest_and_report(browser: &Page) {
         browser
             .until(&format!("the {model} cost {total}"), &script)
             .await;
+        // One pass first, as `coverage cost` prices it, with how many
+        // unique conversations it runs.
+        let one_pass = browser
+            .js("return [...document.querySelectorAll(\"tr[data-cost='one_pass'] [data-field]\")].map((c) => c.textContent)")
+            .await;
+        assert_eq!(
+            one_pass[0].as_str().unwrap().replace(',', ""),
+            expected["one_pass"]["conversations"].to_string()
+        );
+        assert_eq!(
+            one_pass[4],
+            format!("${:.4}", expected["one_pass"]["cost"].as_f64().unwrap())
+        );
         let tokens = browser
             .js("return document.querySelector(\"tr[data-cost='total'] [data-field='input_tokens']\").textContent")
             .await;
@@ -762,6 +775,11 @@ async fn cancel_a_long_job(browser: &Page) {
     browser
         .settled_count("conversation-count", 5376 * 13 * 3)
         .await;
+    // Unique conversations come first: each is in all three layouts.
+    assert_eq!(
+        browser.text("unique-count").await.replace(',', ""),
+        (5376 * 13).to_string()
+    );
     let refused = browser
         .js(
             "return [document.querySelector(\"[data-testid='generate']\").disabled, \

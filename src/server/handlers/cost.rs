@@ -40,7 +40,7 @@ const MAX_TRIALS: u32 = 1000;
         ("domains" = Option<Vec<crate::taxonomy::Domain>>, Query, description = "default all"),
         ("behaviors" = Option<Vec<crate::taxonomy::Behavior>>, Query, description = "default all"),
         ("layouts" = Option<Vec<crate::contract::files::Layout>>, Query, description = "default all three"),
-        ("seed" = Option<i64>, Query, minimum = 0),
+        ("seed" = Option<i64>, Query, minimum = 0, maximum = 9007199254740991.0),
         ("variants" = Option<u32>, Query, minimum = 1, maximum = 10000),
     ),
     responses(

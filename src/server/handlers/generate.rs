@@ -50,6 +50,9 @@ pub struct DryRun {
     pub rules: Vec<RuleSummary>,
     /// The files a save would write, and whether each is there already.
     pub files: Vec<PlannedFile>,
+    /// Each conversation once, however many layouts hold it: the kept
+    /// scenarios (or the subset's) × variants.
+    pub unique_conversations: usize,
     /// What a save would write: every file's conversations (a scenario
     /// counts once per layout), variants included.
     pub conversations: usize,
@@ -147,7 +150,7 @@ async fn read_body(body: Body, timeout: std::time::Duration) -> Result<Bytes, Ap
         ("dry_run" = DryRunFlag, Query, description = "must be true"),
         ("domains" = Option<Vec<crate::taxonomy::Domain>>, Query, description = "domain ids, repeated or comma-separated (default all)"),
         ("behaviors" = Option<Vec<crate::taxonomy::Behavior>>, Query, description = "behavior ids, repeated or comma-separated (default all)"),
-        ("seed" = Option<i64>, Query, minimum = 0),
+        ("seed" = Option<i64>, Query, minimum = 0, maximum = 9007199254740991.0),
         ("layouts" = Option<Vec<Layout>>, Query, description = "split, combined, global (default all three)"),
         ("combined" = Option<bool>, Query),
         ("format" = Option<crate::contract::files::Format>, Query),
@@ -263,7 +266,9 @@ fn dry_run(coverage: &Coverage, request: &Generate, out: &Path, limit: usize) ->
             }
         })
         .collect::<Vec<_>>();
+    let scenarios = only.as_ref().map_or(manifest.totals.kept, Vec::len);
     DryRun {
+        unique_conversations: scenarios * request.variants as usize,
         conversations: files.iter().map(|f| f.conversations).sum(),
         max_conversations: limit,
         seed: request.seed,

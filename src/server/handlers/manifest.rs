@@ -20,7 +20,7 @@ use crate::taxonomy::{Behavior, Domain};
     path = "/coverage/manifest",
     tag = "coverage",
     params(
-        ("seed" = Option<i64>, Query, minimum = 0, description = "cap picks (default 42)"),
+        ("seed" = Option<i64>, Query, minimum = 0, maximum = 9007199254740991.0, description = "cap picks (default 42)"),
         ("domains" = Option<Vec<Domain>>, Query, description = "domain ids, repeated or comma-separated (default all)"),
         ("behaviors" = Option<Vec<Behavior>>, Query, description = "behavior ids, repeated or comma-separated (default all)"),
     ),

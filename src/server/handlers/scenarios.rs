@@ -21,7 +21,7 @@ use crate::taxonomy::Scenario;
     tag = "coverage",
     params(
         ("id" = String, Path, description = "a scenario id: domain.behavior.price.brand.availability.policy"),
-        ("seed" = Option<i64>, Query, minimum = 0, description = "cap picks and phrasing (default 42)"),
+        ("seed" = Option<i64>, Query, minimum = 0, maximum = 9007199254740991.0, description = "cap picks and phrasing (default 42)"),
     ),
     responses(
         (status = 200, description = "`{conversation, golden}`", body = Object),
