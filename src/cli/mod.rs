@@ -4,6 +4,7 @@
 
 mod cost;
 mod diff;
+mod export;
 mod generate;
 mod grade;
 mod manifest;
@@ -47,6 +48,7 @@ struct App {
 enum Command {
     Compare(grade::CompareArgs),
     Diff(diff::DiffArgs),
+    Export(export::ExportArgs),
     Generate(generate::GenerateArgs),
     Grade(grade::GradeArgs),
     Merge(generate::MergeArgs),
@@ -66,6 +68,7 @@ impl Command {
         match self {
             Self::Compare(args) => args.exec(out),
             Self::Diff(args) => args.exec(out),
+            Self::Export(args) => args.exec(out),
             Self::Generate(args) => args.exec(out),
             Self::Grade(args) => args.exec(out),
             Self::Merge(args) => args.exec(out),
