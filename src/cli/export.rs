@@ -75,13 +75,16 @@ impl ExportArgs {
             spec.out.display()
         )?;
         let next = match spec.target {
+            // From the export's directory: inspect cannot glob an
+            // absolute task path, and promptfoo's file:// paths are the
+            // config's neighbours either way.
             Target::Inspect => format!(
-                "inspect eval {} --model openai/gpt-4o-mini",
-                spec.out.join("coverage_task.py").display()
+                "cd {} && inspect eval coverage_task.py --model openai/gpt-4o-mini",
+                spec.out.display()
             ),
             Target::Promptfoo => format!(
-                "promptfoo eval -c {} -o results.json",
-                spec.out.join("promptfooconfig.yaml").display()
+                "cd {} && promptfoo eval -c promptfooconfig.yaml -o results.json",
+                spec.out.display()
             ),
             Target::OpenaiEvals => format!(
                 "oaieval gpt-4o-mini coverage --registry_path {}",
