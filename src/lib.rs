@@ -18,6 +18,7 @@ pub mod content_check;
 pub mod contract;
 pub mod cost;
 mod coverage;
+pub mod export;
 pub mod figures;
 pub mod generate;
 pub mod governance;

@@ -19,6 +19,9 @@ mod generate_cli;
 // `coverage samples`, `run`, `grade` and `compare` against a scripted
 // endpoint with faults, and a real model when .ci/run serves one.
 mod evaluate;
+// `coverage export` to each harness, its graders against ours, and inspect
+// and promptfoo run on an export against the real model.
+mod exports;
 // Version discipline (which bump a change needs), the committed lock and
 // docs/taxonomy.md are current.
 mod governance;

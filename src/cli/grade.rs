@@ -10,6 +10,7 @@ use clap::Args;
 use comfy_table::{Cell, CellAlignment, Table, presets};
 
 use coverage::contract::score::{Rate, Summary};
+use coverage::score::harness::{HarnessSpec, default_out, grade_harness_log};
 use coverage::score::{CompareSpec, GradeSpec, ScoreError, compare, grade_run};
 
 use super::UsageError;
@@ -17,12 +18,18 @@ use super::UsageError;
 /// Grade a run: every reply's checks, the figures, results.html and CSVs.
 #[derive(Debug, Args)]
 pub struct GradeArgs {
-    /// The run directory (written by `coverage run`).
+    /// The run directory (written by `coverage run`), or an inspect log
+    /// (.eval or .json) or promptfoo results file of an export.
     #[arg(value_name = "RUN")]
     run: PathBuf,
-    /// The samples the run sent, when they moved since (files or directories).
+    /// The samples the run sent, when they moved since (files or
+    /// directories); for a harness log, the samples the export was made from.
     #[arg(long, value_name = "PATH", num_args = 1..)]
     samples: Option<Vec<PathBuf>>,
+    /// For a harness log: the run directory to write (default: the log's
+    /// path without its extension).
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
     /// Print summary.json instead of the table.
     #[arg(long)]
     json: bool,
@@ -30,10 +37,31 @@ pub struct GradeArgs {
 
 impl GradeArgs {
     pub fn exec(self, out: &mut dyn Write) -> anyhow::Result<()> {
-        let graded = grade_run(&GradeSpec {
-            run: self.run.clone(),
-            samples: self.samples,
-        })
+        let graded = if self.run.is_file() {
+            let Some(samples) = self.samples else {
+                return Err(UsageError(format!(
+                    "'{}' is a file: grading a harness log needs --samples, the samples the export was made from",
+                    self.run.display()
+                ))
+                .into());
+            };
+            grade_harness_log(&HarnessSpec {
+                out: self.out.unwrap_or_else(|| default_out(&self.run)),
+                log: self.run,
+                samples,
+            })
+        } else if self.out.is_some() {
+            return Err(UsageError(format!(
+                "--out is for a harness log; '{}' is a run directory, graded in place",
+                self.run.display()
+            ))
+            .into());
+        } else {
+            grade_run(&GradeSpec {
+                run: self.run.clone(),
+                samples: self.samples,
+            })
+        }
         .map_err(score_error)?;
         if self.json {
             serde_json::to_writer_pretty(&mut *out, &graded.summary)?;

@@ -5,6 +5,7 @@
 mod completions;
 mod cost;
 mod diff;
+mod export;
 mod generate;
 mod grade;
 mod manifest;
@@ -49,6 +50,7 @@ enum Command {
     Compare(grade::CompareArgs),
     Completions(completions::CompletionsArgs),
     Diff(diff::DiffArgs),
+    Export(export::ExportArgs),
     Generate(generate::GenerateArgs),
     Grade(grade::GradeArgs),
     Merge(generate::MergeArgs),
@@ -69,6 +71,7 @@ impl Command {
             Self::Compare(args) => args.exec(out),
             Self::Completions(args) => args.exec(out),
             Self::Diff(args) => args.exec(out),
+            Self::Export(args) => args.exec(out),
             Self::Generate(args) => args.exec(out),
             Self::Grade(args) => args.exec(out),
             Self::Merge(args) => args.exec(out),

@@ -35,7 +35,7 @@ use crate::cost::Rate;
 use crate::job::{AtomicFile, CancelToken, JobError, JobTag, OutputLock};
 
 pub use client::{MAX_BODY, arguments_error};
-pub use sample_set::{expand, for_each_sample};
+pub use sample_set::{expand, for_each_sample, survey};
 
 /// What to run and how.
 #[derive(Clone, Debug)]

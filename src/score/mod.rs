@@ -7,6 +7,7 @@
 pub mod compare;
 mod csv;
 mod grading;
+pub mod harness;
 mod html;
 pub mod stats;
 mod summary;

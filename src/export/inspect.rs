@@ -1,0 +1,77 @@
+//! `inspect`: an inspect_ai task. `inspect eval coverage_task.py --model
+//! <provider>/<model>` runs it as is: each sample's messages (system prompt
+//! first) as the input, the tools offered with the call required by
+//! default (`-T tool_choice=auto` to leave it to the model), one generate
+//! that records the calls without running them, and a scorer that applies
+//! the checks of spec §3 through `grader.py`, the one Python copy of them.
+//! Every sample's metadata holds its domain, behavior, axis bins and
+//! decision, and the scorer reports accuracy grouped by each.
+
+use serde_json::{Value, json};
+
+use super::{ExportError, GRADER_PY, OneToolSet, Outputs, Target, Totals, Writer, grading_record};
+use crate::contract::sample::Sample;
+
+pub const FILES: &[&str] = &[
+    "coverage_task.py",
+    "grader.py",
+    "dataset.jsonl",
+    "tools.json",
+];
+
+const TASK_PY: &str = include_str!("assets/coverage_task.py");
+
+pub struct Inspect {
+    tools: OneToolSet,
+}
+
+impl Inspect {
+    pub fn new() -> Self {
+        Self {
+            tools: OneToolSet::new(Target::Inspect),
+        }
+    }
+}
+
+/// One record of `dataset.jsonl`, in the field names `json_dataset` reads
+/// by default.
+pub fn record(sample: &Sample) -> Value {
+    let m = &sample.metadata;
+    json!({
+        "id": sample.sample_id,
+        "input": sample.messages,
+        "target": sample.expected.name,
+        "metadata": {
+            "scenario_id": sample.scenario_id,
+            "variant": sample.variant,
+            "turn": sample.turn,
+            "domain": m.domain,
+            "behavior": m.behavior,
+            "price_sensitivity": m.axes.price_sensitivity,
+            "brand_bias": m.axes.brand_bias,
+            "availability": m.axes.availability,
+            "policy_boundary": m.axes.policy_boundary,
+            "decision": m.decision,
+            "difficulty": m.difficulty,
+            "trap": m.trap,
+            "dataset_id": m.dataset_id,
+            "dataset_version": m.dataset_version,
+            "grading": grading_record(sample),
+        },
+    })
+}
+
+impl Writer for Inspect {
+    fn add(&mut self, sample: &Sample, out: &mut Outputs) -> Result<(), ExportError> {
+        self.tools.check(sample)?;
+        out.line(FILES[2], &record(sample))
+    }
+
+    fn finish(self: Box<Self>, _: &Totals) -> Result<Vec<(&'static str, Vec<u8>)>, ExportError> {
+        Ok(vec![
+            (FILES[0], TASK_PY.as_bytes().to_vec()),
+            (FILES[1], GRADER_PY.as_bytes().to_vec()),
+            (FILES[3], super::pretty(&self.tools.tools())),
+        ])
+    }
+}
