@@ -840,3 +840,123 @@ fn promptfoo_eval_of_an_export_grades_as_its_assertions_did() {
         ours.values().filter(|p| **p).count()
     );
 }
+
+/// The Python of scripts/eval-tools.sh's venv (it has `datasets` and
+/// `pandas`), installed when missing; `None` with a loud skip on a
+/// developer's machine that cannot install it, a failure under CI.
+fn eval_tools_python(test: &str) -> Option<PathBuf> {
+    let script = root().join("scripts/eval-tools.sh");
+    let python = || {
+        Process::new(&script)
+            .arg("python")
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()))
+    };
+    if python().is_none() {
+        let _ = Process::new(&script).arg("install").status();
+    }
+    let found = python();
+    if found.is_none() {
+        if std::env::var_os("CI").is_some() {
+            panic!("scripts/eval-tools.sh install failed; CI has datasets and pandas");
+        }
+        eprintln!(
+            "\n*** SKIPPED {test}: datasets and pandas are not installed (scripts/eval-tools.sh install) ***\n"
+        );
+    }
+    found
+}
+
+/// Loads `hf` (an export, as a dataset directory) and each JSON Lines file
+/// after it as Hugging Face `datasets` and pandas see them, and prints one
+/// line per file: rows, then each column's type. Exits non-zero when a file
+/// fails to load or loads as a number of rows other than its lines.
+const LOAD_IN_DATASETS: &str = r#"
+import sys, datasets, pandas
+datasets.disable_progress_bars()
+def lines(path):
+    with open(path, encoding="utf-8") as f:
+        return sum(1 for line in f if line.strip())
+hf, files = sys.argv[1], sys.argv[2:]
+ds = datasets.load_dataset(hf, split="test")
+print("hf", ds.num_rows, sorted((k, str(v)) for k, v in ds.features.items()))
+for path in files:
+    ds = datasets.load_dataset("json", data_files=path, split="train")
+    frame = pandas.read_json(path, lines=True)
+    n = lines(path)
+    assert ds.num_rows == n == len(frame), (path, ds.num_rows, n, len(frame))
+    print(path, ds.num_rows, sorted((k, str(v)) for k, v in ds.features.items()))
+"#;
+
+#[test]
+fn the_hf_export_and_every_json_lines_file_of_a_tree_load_with_typed_columns() {
+    let test = "the_hf_export_and_every_json_lines_file_of_a_tree_load_with_typed_columns";
+    let Some(python) = eval_tools_python(test) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (samples_dir, samples) = samples(
+        dir.path(),
+        &[
+            "--behavior",
+            "happy_path",
+            "--strength",
+            "2",
+            "--budget",
+            "6",
+        ],
+    );
+    let hf = dir.path().join("hf");
+    assert_success(&export(&samples_dir, "hf", &hf, &[]));
+    let tree = dir.path().join("tree");
+    assert_success(
+        &coverage()
+            .args([
+                "generate",
+                "--domain",
+                "returns_refunds_exchanges",
+                "--format",
+                "jsonl",
+                "--out",
+            ])
+            .arg(&tree)
+            .output()
+            .unwrap(),
+    );
+    let mut files = Vec::new();
+    walk(&tree, &mut files);
+    walk(&samples_dir, &mut files);
+    files.retain(|f| f.extension().is_some_and(|e| e == "jsonl"));
+    files.sort();
+    assert!(files.len() > 6, "{files:?}");
+    let output = Process::new(&python)
+        .arg("-c")
+        .arg(LOAD_IN_DATASETS)
+        .arg(&hf)
+        .args(&files)
+        .env("HF_DATASETS_OFFLINE", "1")
+        .env("HF_HOME", dir.path().join("hf-home"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let hf_line = stdout.lines().next().unwrap();
+    assert!(
+        hf_line.starts_with(&format!("hf {} ", samples.len())),
+        "{hf_line}"
+    );
+    // Typed columns: in every file, numbers are read as numbers, not text.
+    for line in stdout.lines() {
+        assert!(
+            line.contains("Value('int64')") || line.contains("Value('float64')"),
+            "no numeric column: {line}"
+        );
+    }
+    assert_eq!(stdout.lines().count(), 1 + files.len(), "{stdout}");
+}
