@@ -646,6 +646,17 @@ fn coverage_test_case(out: &Path, sample: &Sample) -> Value {
         .unwrap()
 }
 
+/// The path scripts/eval-tools.sh prints for `what` (inspect, promptfoo,
+/// python), when it is installed.
+fn eval_tool(what: &str) -> Option<PathBuf> {
+    Process::new(root().join("scripts/eval-tools.sh"))
+        .arg(what)
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()))
+}
+
 /// The real model's endpoint and the harnesses (installed when missing by
 /// scripts/eval-tools.sh), or `None` with a loud skip on a developer's
 /// machine without them; under CI a missing one fails the test.
@@ -663,14 +674,7 @@ fn real_setup(test: &str) -> Option<(String, PathBuf, PathBuf)> {
         return None;
     };
     let script = root().join("scripts/eval-tools.sh");
-    let path = |what: &str| {
-        Process::new(&script)
-            .arg(what)
-            .output()
-            .ok()
-            .filter(|o| o.status.success())
-            .map(|o| PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()))
-    };
+    let path = eval_tool;
     if path("inspect").is_none() || path("promptfoo").is_none() {
         let install = Process::new(&script).arg("install").status();
         if !install.is_ok_and(|s| s.success()) {
@@ -845,19 +849,12 @@ fn promptfoo_eval_of_an_export_grades_as_its_assertions_did() {
 /// `pandas`), installed when missing; `None` with a loud skip on a
 /// developer's machine that cannot install it, a failure under CI.
 fn eval_tools_python(test: &str) -> Option<PathBuf> {
-    let script = root().join("scripts/eval-tools.sh");
-    let python = || {
-        Process::new(&script)
-            .arg("python")
-            .output()
-            .ok()
-            .filter(|o| o.status.success())
-            .map(|o| PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()))
-    };
-    if python().is_none() {
-        let _ = Process::new(&script).arg("install").status();
+    if eval_tool("python").is_none() {
+        let _ = Process::new(root().join("scripts/eval-tools.sh"))
+            .arg("install")
+            .status();
     }
-    let found = python();
+    let found = eval_tool("python");
     if found.is_none() {
         if std::env::var_os("CI").is_some() {
             panic!("scripts/eval-tools.sh install failed; CI has datasets and pandas");

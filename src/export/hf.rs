@@ -9,7 +9,7 @@
 
 use serde_json::{Value, json};
 
-use super::{ExportError, Outputs, Totals, Writer};
+use super::{ExportError, Outputs, Totals, Writer, grid_fields};
 use crate::contract::sample::Sample;
 
 pub const FILES: &[&str] = &["data/test.jsonl", "README.md"];
@@ -18,7 +18,7 @@ pub struct Hf;
 
 pub fn row(sample: &Sample) -> Value {
     let m = &sample.metadata;
-    json!({
+    let mut row = json!({
         "sample_id": sample.sample_id,
         "scenario_id": sample.scenario_id,
         "variant": sample.variant,
@@ -31,19 +31,11 @@ pub fn row(sample: &Sample) -> Value {
         "must_communicate": sample.must_communicate,
         "must_not": sample.must_not,
         "rubric": sample.rubric,
-        "domain": m.domain,
-        "behavior": m.behavior,
-        "price_sensitivity": m.axes.price_sensitivity,
-        "brand_bias": m.axes.brand_bias,
-        "availability": m.axes.availability,
-        "policy_boundary": m.axes.policy_boundary,
-        "decision": m.decision,
-        "difficulty": m.difficulty,
-        "trap": m.trap,
-        "dataset_id": m.dataset_id,
-        "dataset_version": m.dataset_version,
-        "seed": m.seed,
-    })
+    });
+    let fields = row.as_object_mut().expect("a row is an object");
+    fields.extend(grid_fields(m));
+    fields.insert("seed".into(), json!(m.seed));
+    row
 }
 
 /// The card: `configs` for the loader, `dataset_info` for the types.

@@ -9,7 +9,10 @@
 
 use serde_json::{Value, json};
 
-use super::{ExportError, GRADER_PY, OneToolSet, Outputs, Target, Totals, Writer, grading_record};
+use super::{
+    ExportError, GRADER_PY, OneToolSet, Outputs, Target, Totals, Writer, grading_record,
+    grid_fields,
+};
 use crate::contract::sample::Sample;
 
 pub const FILES: &[&str] = &[
@@ -37,7 +40,7 @@ impl Inspect {
 /// by default.
 pub fn record(sample: &Sample) -> Value {
     let m = &sample.metadata;
-    json!({
+    let mut record = json!({
         "id": sample.sample_id,
         "input": sample.messages,
         "target": sample.expected.name,
@@ -45,20 +48,14 @@ pub fn record(sample: &Sample) -> Value {
             "scenario_id": sample.scenario_id,
             "variant": sample.variant,
             "turn": sample.turn,
-            "domain": m.domain,
-            "behavior": m.behavior,
-            "price_sensitivity": m.axes.price_sensitivity,
-            "brand_bias": m.axes.brand_bias,
-            "availability": m.axes.availability,
-            "policy_boundary": m.axes.policy_boundary,
-            "decision": m.decision,
-            "difficulty": m.difficulty,
-            "trap": m.trap,
-            "dataset_id": m.dataset_id,
-            "dataset_version": m.dataset_version,
-            "grading": grading_record(sample),
         },
-    })
+    });
+    let metadata = record["metadata"]
+        .as_object_mut()
+        .expect("metadata is an object");
+    metadata.extend(grid_fields(m));
+    metadata.insert("grading".into(), grading_record(sample));
+    record
 }
 
 impl Writer for Inspect {

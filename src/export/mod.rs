@@ -15,10 +15,10 @@ use std::io::{self, Write};
 use std::path::PathBuf;
 use std::str::FromStr;
 
-use serde_json::Value;
+use serde_json::{Map, Value, json};
 
 use crate::contract::dataset::Tool;
-use crate::contract::sample::Sample;
+use crate::contract::sample::{Sample, SampleMetadata};
 use crate::job::{AtomicFile, JobError, JobTag, OutputLock};
 use crate::run::{RunError, expand, for_each_sample};
 
@@ -329,4 +329,26 @@ pub(crate) fn pretty(value: &impl serde::Serialize) -> Vec<u8> {
     let mut bytes = serde_json::to_vec_pretty(value).expect("export files serialize");
     bytes.push(b'\n');
     bytes
+}
+
+/// The grid fields a harness groups results by, flat and in one order for
+/// every target: domain, behavior, each variation axis (as the taxonomy
+/// orders them), then decision, difficulty, trap and the dataset.
+fn grid_fields(m: &SampleMetadata) -> Map<String, Value> {
+    let mut fields = Map::new();
+    fields.insert("domain".into(), json!(m.domain));
+    fields.insert("behavior".into(), json!(m.behavior));
+    if let Value::Object(axes) = json!(m.axes) {
+        fields.extend(axes);
+    }
+    for (name, value) in [
+        ("decision", json!(m.decision)),
+        ("difficulty", json!(m.difficulty)),
+        ("trap", json!(m.trap)),
+        ("dataset_id", json!(m.dataset_id)),
+        ("dataset_version", json!(m.dataset_version)),
+    ] {
+        fields.insert(name.into(), value);
+    }
+    fields
 }
