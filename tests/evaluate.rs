@@ -24,7 +24,7 @@ use coverage::contract::score::{GradeLine, Summary};
 use crate::support::{assert_success, coverage};
 
 /// What the scripted endpoint does with one request.
-enum Action {
+pub(crate) enum Action {
     /// Status, extra headers, body.
     Respond(u16, Vec<(String, String)>, String),
     /// Never answer; close after a while.
@@ -34,31 +34,36 @@ enum Action {
 }
 
 /// One request as the endpoint saw it.
-struct Seen {
-    sample: Option<Sample>,
+pub(crate) struct Seen {
+    pub(crate) sample: Option<Sample>,
     /// How many times this exact body was sent, this one included.
     count: usize,
 }
 
-type Script = dyn Fn(&Seen) -> Action + Send + Sync;
+pub(crate) type Script = dyn Fn(&Seen) -> Action + Send + Sync;
 
 /// A local OpenAI-compatible endpoint whose answers `script` decides; it
 /// knows every sample by its messages and counts requests by body.
-struct Endpoint {
-    url: String,
+pub(crate) struct Endpoint {
+    pub(crate) url: String,
     counts: Arc<Mutex<HashMap<String, usize>>>,
     authorizations: Arc<Mutex<Vec<String>>>,
 }
 
 impl Endpoint {
-    fn start(samples: &[Sample], script: Arc<Script>) -> Self {
+    pub(crate) fn start(samples: &[Sample], script: Arc<Script>) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let url = format!("http://{}/v1", listener.local_addr().unwrap());
         let by_messages: Arc<HashMap<String, Sample>> = Arc::new(
             samples
                 .iter()
-                .map(|s| (serde_json::to_string(&s.messages).unwrap(), s.clone()))
+                .map(|s| (words_of(&json!(s.messages)), s.clone()))
                 .collect(),
+        );
+        assert_eq!(
+            by_messages.len(),
+            samples.len(),
+            "two samples have the same words; the endpoint could not tell them apart"
         );
         let counts = Arc::new(Mutex::new(HashMap::new()));
         let authorizations = Arc::new(Mutex::new(Vec::new()));
@@ -129,9 +134,7 @@ fn serve(
         authorizations.lock().unwrap().push(value.clone());
     }
     let request: Value = serde_json::from_slice(&body).unwrap();
-    let sample = by_messages
-        .get(&serde_json::to_string(&request["messages"]).unwrap())
-        .cloned();
+    let sample = by_messages.get(&words_of(&request["messages"])).cloned();
     let seen = Seen { sample, count };
     let (status, headers, answer) = match script(&seen) {
         Action::Respond(status, headers, body) => (status, headers, body),
@@ -168,8 +171,38 @@ fn serve(
     );
 }
 
+/// Each message's role and words, which identify a sample whatever shape
+/// a harness gives the same messages (inspect sends the system prompt as
+/// a `developer` message, may send `content` as a list of parts, adds ids
+/// and nulls).
+fn words_of(messages: &Value) -> String {
+    let words = |content: &Value| match content {
+        Value::String(text) => text.clone(),
+        Value::Array(parts) => parts
+            .iter()
+            .filter_map(|p| p["text"].as_str())
+            .collect::<Vec<_>>()
+            .join(""),
+        _ => String::new(),
+    };
+    let empty = Vec::new();
+    messages
+        .as_array()
+        .unwrap_or(&empty)
+        .iter()
+        .map(|m| {
+            let role = match m["role"].as_str().unwrap_or("") {
+                "developer" => "system",
+                role => role,
+            };
+            format!("{role}: {}", words(&m["content"]))
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// A chat completion holding `content` and `calls` (name, arguments text).
-fn completion(content: &str, calls: &[(&str, String)]) -> String {
+pub(crate) fn completion(content: &str, calls: &[(&str, String)]) -> String {
     let tool_calls: Vec<Value> = calls
         .iter()
         .enumerate()
@@ -178,9 +211,18 @@ fn completion(content: &str, calls: &[(&str, String)]) -> String {
                    "function": {"name": name, "arguments": arguments}})
         })
         .collect();
-    json!({"choices": [{"index": 0, "message": {"role": "assistant", "content": content,
-            "tool_calls": tool_calls}}],
-           "usage": {"prompt_tokens": 1000, "completion_tokens": 50}})
+    // Whole, as OpenAI sends it: inspect validates every field.
+    let finish = if calls.is_empty() {
+        "stop"
+    } else {
+        "tool_calls"
+    };
+    json!({"id": "chatcmpl-scripted", "object": "chat.completion", "created": 1_767_225_600,
+           "model": "scripted",
+           "choices": [{"index": 0, "finish_reason": finish, "logprobs": null,
+                        "message": {"role": "assistant", "content": content,
+                                    "tool_calls": tool_calls}}],
+           "usage": {"prompt_tokens": 1000, "completion_tokens": 50, "total_tokens": 1050}})
     .to_string()
 }
 
@@ -196,7 +238,7 @@ fn say(fact: &Fact) -> String {
 
 /// The reply a correct assistant gives: the expected call, and every
 /// fact in its own words.
-fn correct_reply(sample: &Sample) -> String {
+pub(crate) fn correct_reply(sample: &Sample) -> String {
     let facts: Vec<String> = sample.must_communicate.iter().map(say).collect();
     let words = format!("Here is what I can do. {}.", facts.join("; "));
     completion(
@@ -210,7 +252,7 @@ fn correct_reply(sample: &Sample) -> String {
 
 /// A reply that calls the right function with a price one dollar off, or
 /// (without a price) the wrong function.
-fn wrong_reply(sample: &Sample) -> String {
+pub(crate) fn wrong_reply(sample: &Sample) -> String {
     let mut arguments = sample.expected.arguments.clone();
     match arguments.get("unit_price").and_then(Value::as_f64) {
         Some(price) => {
@@ -276,7 +318,7 @@ fn collect(dir: &Path, files: &mut Vec<PathBuf>) {
     }
 }
 
-fn run_args(samples: &Path, endpoint: &str, out: &Path) -> Vec<String> {
+pub(crate) fn run_args(samples: &Path, endpoint: &str, out: &Path) -> Vec<String> {
     [
         "run",
         &samples.display().to_string(),

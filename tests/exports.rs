@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command as Process, Stdio};
+use std::sync::Arc;
 
 use serde_json::{Value, json};
 
@@ -18,6 +19,9 @@ use coverage::contract::run::Transcript;
 use coverage::contract::sample::Sample;
 use coverage::contract::score::GradeLine;
 
+use crate::evaluate::{
+    Action, Endpoint, Script, Seen, completion, correct_reply, run_args, wrong_reply,
+};
 use crate::support::{assert_refused, assert_success, coverage, root};
 
 const TARGETS: [&str; 5] = ["inspect", "promptfoo", "openai-evals", "openai-chat", "hf"];
@@ -657,38 +661,45 @@ fn eval_tool(what: &str) -> Option<PathBuf> {
         .map(|o| PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()))
 }
 
-/// The real model's endpoint and the harnesses (installed when missing by
-/// scripts/eval-tools.sh), or `None` with a loud skip on a developer's
-/// machine without them; under CI a missing one fails the test.
-fn real_setup(test: &str) -> Option<(String, PathBuf, PathBuf)> {
-    let skip = |why: &str| {
-        if std::env::var_os("CI").is_some() {
-            panic!("{why}; .ci/run provides it");
-        }
-        eprintln!(
-            "\n*** SKIPPED {test}: {why} (scripts/model-server.sh start 18080, COVERAGE_MODEL_ENDPOINT=http://127.0.0.1:18080/v1; scripts/eval-tools.sh install) ***\n"
-        );
-    };
-    let Ok(endpoint) = std::env::var("COVERAGE_MODEL_ENDPOINT") else {
-        skip("COVERAGE_MODEL_ENDPOINT is not set");
-        return None;
-    };
-    let script = root().join("scripts/eval-tools.sh");
-    let path = eval_tool;
-    if path("inspect").is_none() || path("promptfoo").is_none() {
+/// Says why a harness test cannot run: a loud skip on a developer's
+/// machine, a failure under CI, which provides everything.
+fn skip(test: &str, why: &str) {
+    if std::env::var_os("CI").is_some() {
+        panic!("{why}; .ci/run provides it");
+    }
+    eprintln!(
+        "\n*** SKIPPED {test}: {why} (scripts/model-server.sh start 18080, COVERAGE_MODEL_ENDPOINT=http://127.0.0.1:18080/v1; scripts/eval-tools.sh install) ***\n"
+    );
+}
+
+/// inspect and promptfoo (installed when missing by scripts/eval-tools.sh),
+/// or `None` after a loud skip.
+fn harnesses(test: &str) -> Option<(PathBuf, PathBuf)> {
+    if eval_tool("inspect").is_none() || eval_tool("promptfoo").is_none() {
+        let script = root().join("scripts/eval-tools.sh");
         let install = Process::new(&script).arg("install").status();
         if !install.is_ok_and(|s| s.success()) {
-            skip("scripts/eval-tools.sh install failed");
+            skip(test, "scripts/eval-tools.sh install failed");
             return None;
         }
     }
-    match (path("inspect"), path("promptfoo")) {
-        (Some(inspect), Some(promptfoo)) => Some((endpoint, inspect, promptfoo)),
+    match (eval_tool("inspect"), eval_tool("promptfoo")) {
+        (Some(inspect), Some(promptfoo)) => Some((inspect, promptfoo)),
         _ => {
-            skip("inspect-ai or promptfoo is not installed");
+            skip(test, "inspect-ai or promptfoo is not installed");
             None
         }
     }
+}
+
+/// The real model's endpoint and the harnesses, or `None` after a loud skip.
+fn real_setup(test: &str) -> Option<(String, PathBuf, PathBuf)> {
+    let Ok(endpoint) = std::env::var("COVERAGE_MODEL_ENDPOINT") else {
+        skip(test, "COVERAGE_MODEL_ENDPOINT is not set");
+        return None;
+    };
+    let (inspect, promptfoo) = harnesses(test)?;
+    Some((endpoint, inspect, promptfoo))
 }
 
 /// The samples of a real-model test: `COVERAGE_MODEL_SAMPLES` (default 2)
@@ -745,21 +756,16 @@ fn verdicts(
     (ours, theirs)
 }
 
-#[test]
-fn inspect_eval_of_an_export_grades_as_its_scorer_did() {
-    let test = "inspect_eval_of_an_export_grades_as_its_scorer_did";
-    let Some((endpoint, inspect, _)) = real_setup(test) else {
-        return;
-    };
-    let dir = tempfile::tempdir().unwrap();
-    let (path, samples) = real_samples(dir.path());
-    let task = dir.path().join("inspect");
-    assert_success(&export(&path, "inspect", &task, &[]));
-    let logs = dir.path().join("logs");
-    // As a user runs it, from the export's directory. A local
-    // OpenAI-compatible server speaks chat completions, not the Responses
-    // API inspect may prefer for OpenAI's own models.
-    let status = Process::new(&inspect)
+/// Exports `samples` for inspect under `dir`, runs `inspect eval` on it
+/// against `endpoint` as a user runs it (from the export's directory), and
+/// returns its `.eval` log.
+fn inspect_eval(inspect: &Path, samples: &Path, dir: &Path, endpoint: &str) -> PathBuf {
+    let task = dir.join("inspect");
+    assert_success(&export(samples, "inspect", &task, &[]));
+    let logs = dir.join("logs");
+    // A local OpenAI-compatible server speaks chat completions, not the
+    // Responses API inspect may prefer for OpenAI's own models.
+    let status = Process::new(inspect)
         .current_dir(&task)
         .args([
             "eval",
@@ -771,7 +777,7 @@ fn inspect_eval_of_an_export_grades_as_its_scorer_did() {
         ])
         .args(["--max-tokens", "96", "--display", "plain", "--log-dir"])
         .arg(&logs)
-        .env("OPENAI_BASE_URL", &endpoint)
+        .env("OPENAI_BASE_URL", endpoint)
         .env("OPENAI_API_KEY", "unused")
         .env("INSPECT_LOG_LEVEL", "warning")
         .status()
@@ -779,10 +785,61 @@ fn inspect_eval_of_an_export_grades_as_its_scorer_did() {
     assert!(status.success(), "inspect eval failed: {status}");
     let mut files = Vec::new();
     walk(&logs, &mut files);
-    let log = files
+    files
         .into_iter()
         .find(|f| f.extension().is_some_and(|e| e == "eval"))
-        .expect("inspect wrote an .eval log");
+        .expect("inspect wrote an .eval log")
+}
+
+/// Exports `samples` for promptfoo under `dir`, runs `promptfoo eval`
+/// against `endpoint`, and returns its results file.
+fn promptfoo_eval(promptfoo: &Path, samples: &Path, dir: &Path, endpoint: &str) -> PathBuf {
+    let config = dir.join("promptfoo");
+    assert_success(&export(
+        samples,
+        "promptfoo",
+        &config,
+        &["--provider", "openai:chat:smollm2"],
+    ));
+    let results = dir.join("results.json");
+    let status = Process::new(promptfoo)
+        .current_dir(&config)
+        .args([
+            "eval",
+            "-c",
+            "promptfooconfig.yaml",
+            "--no-cache",
+            "--max-concurrency",
+            "1",
+            "-o",
+        ])
+        .arg(&results)
+        .env("OPENAI_BASE_URL", endpoint)
+        .env("OPENAI_API_KEY", "unused")
+        .env("OPENAI_MAX_TOKENS", "96")
+        .env("PROMPTFOO_PYTHON", "python3")
+        .env("PROMPTFOO_CONFIG_DIR", dir.join("promptfoo-home"))
+        .env("PROMPTFOO_DISABLE_TELEMETRY", "1")
+        .env("PROMPTFOO_DISABLE_UPDATE", "1")
+        .status()
+        .unwrap();
+    // promptfoo exits 100 when a test failed: the model's doing, not the run's.
+    assert!(
+        matches!(status.code(), Some(0 | 100)),
+        "promptfoo eval failed: {status}"
+    );
+    results
+}
+
+#[test]
+fn inspect_eval_of_an_export_grades_as_its_scorer_did() {
+    let test = "inspect_eval_of_an_export_grades_as_its_scorer_did";
+    let Some((endpoint, inspect, _)) = real_setup(test) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (path, samples) = real_samples(dir.path());
+    let log = inspect_eval(&inspect, &path, dir.path(), &endpoint);
     let (ours, theirs) = verdicts(&log, &path, &dir.path().join("graded"));
     assert_eq!(theirs.len(), samples.len(), "inspect scored every sample");
     assert_eq!(ours, theirs, "coverage grade and inspect's scorer");
@@ -801,40 +858,7 @@ fn promptfoo_eval_of_an_export_grades_as_its_assertions_did() {
     };
     let dir = tempfile::tempdir().unwrap();
     let (path, samples) = real_samples(dir.path());
-    let config = dir.path().join("promptfoo");
-    assert_success(&export(
-        &path,
-        "promptfoo",
-        &config,
-        &["--provider", "openai:chat:smollm2"],
-    ));
-    let results = dir.path().join("results.json");
-    let status = Process::new(&promptfoo)
-        .current_dir(&config)
-        .args([
-            "eval",
-            "-c",
-            "promptfooconfig.yaml",
-            "--no-cache",
-            "--max-concurrency",
-            "1",
-            "-o",
-        ])
-        .arg(&results)
-        .env("OPENAI_BASE_URL", &endpoint)
-        .env("OPENAI_API_KEY", "unused")
-        .env("OPENAI_MAX_TOKENS", "96")
-        .env("PROMPTFOO_PYTHON", "python3")
-        .env("PROMPTFOO_CONFIG_DIR", dir.path().join("promptfoo-home"))
-        .env("PROMPTFOO_DISABLE_TELEMETRY", "1")
-        .env("PROMPTFOO_DISABLE_UPDATE", "1")
-        .status()
-        .unwrap();
-    // promptfoo exits 100 when a test failed: the model's doing, not the run's.
-    assert!(
-        matches!(status.code(), Some(0 | 100)),
-        "promptfoo eval failed: {status}"
-    );
+    let results = promptfoo_eval(&promptfoo, &path, dir.path(), &endpoint);
     let (ours, theirs) = verdicts(&results, &path, &dir.path().join("graded"));
     assert_eq!(theirs.len(), samples.len(), "promptfoo graded every sample");
     assert_eq!(ours, theirs, "coverage grade and promptfoo's assertions");
@@ -842,6 +866,84 @@ fn promptfoo_eval_of_an_export_grades_as_its_assertions_did() {
         "promptfoo: {} samples, {} passed by both",
         ours.len(),
         ours.values().filter(|p| **p).count()
+    );
+}
+
+/// Replies that differ by sample and are the same whoever asks: the
+/// expected call with every fact in words, a price a dollar off (or
+/// another function), or words and no call.
+fn scripted_replies() -> Arc<Script> {
+    Arc::new(|seen: &Seen| match &seen.sample {
+        Some(sample) => {
+            let reply = match sample.sample_id.bytes().map(usize::from).sum::<usize>() % 3 {
+                0 => correct_reply(sample),
+                1 => wrong_reply(sample),
+                _ => completion("Let me look into that for you.", &[]),
+            };
+            Action::Respond(200, Vec::new(), reply)
+        }
+        None => Action::Respond(400, Vec::new(), r#"{"error":"unknown sample"}"#.into()),
+    })
+}
+
+/// The lines of a graded run's `grades.jsonl`, by sample.
+fn grade_lines(run: &Path) -> BTreeMap<String, GradeLine> {
+    std::fs::read_to_string(run.join("grades.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<GradeLine>(l).unwrap())
+        .map(|g| (g.sample_id.clone(), g))
+        .collect()
+}
+
+#[test]
+fn a_harness_log_grades_line_for_line_as_coverage_run_on_the_same_replies() {
+    let test = "a_harness_log_grades_line_for_line_as_coverage_run_on_the_same_replies";
+    let Some((inspect, promptfoo)) = harnesses(test) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (path, samples) = samples(dir.path(), &["--strength", "2", "--budget", "9"]);
+    let endpoint = Endpoint::start(&samples, scripted_replies());
+    let run = dir.path().join("run");
+    assert_success(
+        &coverage()
+            .args(run_args(&path, &endpoint.url, &run))
+            .output()
+            .unwrap(),
+    );
+    assert_success(&coverage().arg("grade").arg(&run).output().unwrap());
+    let by_run = grade_lines(&run);
+    assert_eq!(by_run.len(), samples.len());
+    let passed = by_run.values().filter(|g| g.pass).count();
+    assert!(
+        passed > 0 && passed < samples.len(),
+        "the replies pass some samples and fail others: {passed} of {}",
+        samples.len()
+    );
+    let logs = [
+        (
+            "inspect",
+            inspect_eval(&inspect, &path, &dir.path().join("i"), &endpoint.url),
+        ),
+        (
+            "promptfoo",
+            promptfoo_eval(&promptfoo, &path, &dir.path().join("p"), &endpoint.url),
+        ),
+    ];
+    for (harness, log) in logs {
+        let graded = dir.path().join(format!("{harness}-graded"));
+        let (ours, theirs) = verdicts(&log, &path, &graded);
+        assert_eq!(ours, theirs, "coverage grade and {harness}'s own verdicts");
+        assert_eq!(
+            grade_lines(&graded),
+            by_run,
+            "the grades of {harness}'s log and of coverage run on the same replies"
+        );
+    }
+    eprintln!(
+        "{} samples, {passed} passed; inspect and promptfoo logs graded line for line as coverage run",
+        samples.len()
     );
 }
 

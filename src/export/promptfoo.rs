@@ -67,7 +67,7 @@ fn fact_assertion(fact: &Fact, must: bool, sample: &Sample) -> Value {
 pub fn test(sample: &Sample) -> Value {
     let expected = &sample.expected;
     let mut asserts = vec![
-        json!({"type": "javascript", "value": "file://checks.js:call", "metric": "call"}),
+        json!({"type": "javascript", "value": "file://checks.js:endsWithOneCall", "metric": "call"}),
         json!({"type": "javascript", "value": "file://checks.js:name", "metric": "name",
                "config": {"name": expected.name}}),
     ];

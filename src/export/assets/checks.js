@@ -189,7 +189,9 @@ function graded(output) {
   return { calls, last, args: last ? argumentsOf(last.arguments) : null };
 }
 
-function call(output) {
+// Not named `call`: promptfoo looks an exported name up on the function
+// it imported, and every function has a `call`, which it would run instead.
+function endsWithOneCall(output) {
   const { calls, last, args } = graded(output);
   if (!last) return result(false, 'the reply ends with no call');
   if (!args) return result(false, `the arguments of ${last.name} do not parse as a JSON object`);
@@ -222,4 +224,4 @@ function argument(output, context) {
   return result(pass, reason);
 }
 
-module.exports = { call, name, argument, reply, parseJson };
+module.exports = { endsWithOneCall, name, argument, reply, parseJson };
