@@ -338,29 +338,59 @@ fn same(a: f64, b: f64) -> bool {
     (a - b).abs() <= 1e-9 * a.abs().max(1.0)
 }
 
-// Word lists, split on whitespace.
-const ONES: &str = "zero one two three four five six seven eight nine ten eleven twelve \
-    thirteen fourteen fifteen sixteen seventeen eighteen nineteen";
-const TENS: &str = "twenty thirty forty fifty sixty seventy eighty ninety";
-const MONTHS: &str = "january february march april may june july august september october \
-    november december";
+// Word lists, looked up word by word for every word of every reply.
+#[rustfmt::skip]
+const ONES: &[&str] = &[
+    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+    "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
+    "nineteen",
+];
+#[rustfmt::skip]
+const TENS: &[&str] = &[
+    "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety",
+];
+#[rustfmt::skip]
+const MONTHS: &[&str] = &[
+    "january", "february", "march", "april", "may", "june", "july", "august", "september",
+    "october", "november", "december",
+];
 /// Words after a bare figure that make it a quantity of something other
 /// than money.
-const NON_MONEY_UNITS: &str = "percent pct business working calendar point points pt pts item \
-    items unit units piece pieces pc pcs pack packs pair pairs sets orders time times x star stars \
-    review reviews people person customer customers kg g lb lbs oz ml l km mi mile miles cm mm \
-    inch inches ft gb tb mb k cent cents pence";
+#[rustfmt::skip]
+const NON_MONEY_UNITS: &[&str] = &[
+    "percent", "pct", "business", "working", "calendar", "point", "points", "pt", "pts", "item",
+    "items", "unit", "units", "piece", "pieces", "pc", "pcs", "pack", "packs", "pair", "pairs",
+    "sets", "orders", "time", "times", "x", "star", "stars", "review", "reviews", "people",
+    "person", "customer", "customers", "kg", "g", "lb", "lbs", "oz", "ml", "l", "km", "mi",
+    "mile", "miles", "cm", "mm", "inch", "inches", "ft", "gb", "tb", "mb", "k", "cent", "cents",
+    "pence",
+];
 /// Words that start another clause, so a noun after them is not the one
 /// counted (`5 items and 3 points`).
-const CLAUSE_WORDS: &str = "and or but nor plus minus than to per for with from by at in on is \
-    are was were be";
+#[rustfmt::skip]
+const CLAUSE_WORDS: &[&str] = &[
+    "and", "or", "but", "nor", "plus", "minus", "than", "to", "per", "for", "with", "from", "by",
+    "at", "in", "on", "is", "are", "was", "were", "be",
+];
 /// Words that may stand between a duration's number and its unit.
-const TIME_QUALIFIERS: &str = "calendar full whole";
-const BUSINESS: &str = "business working work";
+#[rustfmt::skip]
+const TIME_QUALIFIERS: &[&str] = &[
+    "calendar", "full", "whole",
+];
+#[rustfmt::skip]
+const BUSINESS: &[&str] = &[
+    "business", "working", "work",
+];
 /// `7 days a week`: the words that make a duration a rate.
-const RATE_LINKS: &str = "a an per each every";
-const CURRENCY_CODES: &str = "usd eur gbp jpy cny cad aud nzd hkd sgd chf inr sek nok dkk pln \
-    mxn brl";
+#[rustfmt::skip]
+const RATE_LINKS: &[&str] = &[
+    "a", "an", "per", "each", "every",
+];
+#[rustfmt::skip]
+const CURRENCY_CODES: &[&str] = &[
+    "usd", "eur", "gbp", "jpy", "cny", "cad", "aud", "nzd", "hkd", "sgd", "chf", "inr", "sek",
+    "nok", "dkk", "pln", "mxn", "brl",
+];
 /// The dollar currencies, all written `$` by the stores that use them.
 const DOLLARS: &str = "USD CAD AUD NZD HKD SGD";
 /// Symbols written before a figure, longest first so `C$` is read before `$`.
@@ -381,12 +411,12 @@ const PREFIX_SYMBOLS: &[(&str, &str)] = &[
 ];
 const SUFFIX_SYMBOLS: &[(&str, &str)] = &[("$", DOLLARS), ("€", "EUR"), ("£", "GBP"), ("¥", "JPY")];
 
-fn listed(list: &str, word: &str) -> bool {
-    list.split_whitespace().any(|w| w == word)
+fn listed(list: &[&str], word: &str) -> bool {
+    list.contains(&word)
 }
 
-fn position(list: &str, word: &str) -> Option<usize> {
-    list.split_whitespace().position(|w| w == word)
+fn position(list: &[&str], word: &str) -> Option<usize> {
+    list.iter().position(|w| *w == word)
 }
 
 /// The currencies a word after a figure names.
@@ -423,9 +453,7 @@ fn month_of(word: &str) -> Option<u32> {
     let short = |m: &str| {
         (word.len() == 3 && m.starts_with(word)) || m.starts_with("sept") && word == "sept"
     };
-    let index = MONTHS
-        .split_whitespace()
-        .position(|m| m == word || short(m))?;
+    let index = MONTHS.iter().position(|m| *m == word || short(m))?;
     Some(index as u32 + 1)
 }
 
@@ -820,8 +848,8 @@ impl Reply {
             .and_then(|(_, e)| self.next_word(e))
             .is_some_and(is_unit);
         let before = self.word_before(n.start);
-        let rate_word =
-            listed("once twice thrice times", before) || TimeWord::parse(before).is_some();
+        let rate_word = listed(&["once", "twice", "thrice", "times"], before)
+            || TimeWord::parse(before).is_some();
         let rate_before = n.form == Form::Article && rate_word;
         (!rate_after && !rate_before).then_some((said, end))
     }

@@ -111,8 +111,9 @@ pub fn grade_run(spec: &GradeSpec) -> Result<Graded, ScoreError> {
     }
     let transcripts = spec.run.join(TRANSCRIPTS_FILE);
     let trials = record.parameters.trials;
+    let workers = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
     let located = if transcripts.exists() {
-        grading::locate(&transcripts, &index, trials)?
+        grading::locate(&transcripts, &index, trials, workers)?
     } else {
         vec![None; samples.len() * trials as usize]
     };
@@ -135,7 +136,6 @@ pub fn grade_run(spec: &GradeSpec) -> Result<Graded, ScoreError> {
         transcripts: transcript_file.as_ref().map(|f| (f, transcripts.as_path())),
         trials,
     };
-    let workers = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
     keys.grade_in_order(workers, &mut |batch| {
         grades
             .write_all(&batch.lines)
@@ -143,18 +143,13 @@ pub fn grade_run(spec: &GradeSpec) -> Result<Graded, ScoreError> {
                 path: grades_path.clone(),
                 source,
             })?;
-        for key in &batch.keys {
-            let sample = &samples[key.sample];
-            accumulator.add(key.sample, &sample.scenario, &key.grade, key.latency_ms);
-            if key.grade.graded && !key.grade.pass && failing.len() < html::FAILING_SHOWN {
-                failing.push(html::Failing {
-                    grade: key.grade.clone(),
-                    reply: key.reply.clone(),
-                    expected: sample.graded.expected_call.to_string(),
-                });
-            }
-        }
-        Ok(())
+        accumulator.merge(std::mem::replace(
+            &mut batch.tally,
+            summary::Accumulator::new(trials),
+        ));
+        let wanted = html::FAILING_SHOWN - failing.len();
+        failing.extend(batch.failing.drain(..).take(wanted));
+        Ok(failing.len() < html::FAILING_SHOWN)
     })?;
     let summary = accumulator.finish(&record, seed);
     let mut written = vec![grades_path.clone()];

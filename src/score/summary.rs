@@ -1,12 +1,14 @@
 //! The figures of a graded run (spec `evaluation.md` §4), accumulated one
-//! grade at a time so that memory holds counts, not grades.
+//! grade at a time so that memory holds counts, not grades. Each grading
+//! worker tallies its own batches; the tallies are merged in key order.
 
 use std::collections::BTreeMap;
 
+use super::grading::GradeView;
 use super::stats::{pass_hat_k, wilson};
 use crate::contract::run::RunRecord;
 use crate::contract::score::{
-    CellFigures, CostFigures, DecisionFigures, GradeLine, PassHatK, Summary, TrialFigures,
+    CellFigures, CostFigures, DecisionFigures, PassHatK, Summary, TrialFigures,
 };
 use crate::coverage::{Coverage, Selection};
 use crate::taxonomy::{Behavior, Domain, Scenario};
@@ -23,23 +25,24 @@ impl Count {
         self.total += 1;
         self.passed += u64::from(pass);
     }
-}
 
-/// The count of `key`, allocating its key only the first time: grading a
-/// million keys looks these up millions of times.
-fn count<'a>(counts: &'a mut BTreeMap<String, Count>, key: &str) -> &'a mut Count {
-    if !counts.contains_key(key) {
-        counts.insert(key.to_owned(), Count::default());
+    fn merge(&mut self, other: Count) {
+        self.total += other.total;
+        self.passed += other.passed;
     }
-    counts.get_mut(key).expect("inserted above")
 }
 
-fn count_map<'a>(
-    maps: &'a mut BTreeMap<String, BTreeMap<String, Count>>,
-    key: &str,
-) -> &'a mut BTreeMap<String, Count> {
+fn merge_counts(into: &mut BTreeMap<String, Count>, from: BTreeMap<String, Count>) {
+    for (key, count) in from {
+        into.entry(key).or_default().merge(count);
+    }
+}
+
+/// The entry of `key`, allocating its key only the first time: grading a
+/// million keys looks these up millions of times.
+fn entry<'a, V: Default>(maps: &'a mut BTreeMap<String, V>, key: &str) -> &'a mut V {
     if !maps.contains_key(key) {
-        maps.insert(key.to_owned(), BTreeMap::new());
+        maps.insert(key.to_owned(), V::default());
     }
     maps.get_mut(key).expect("inserted above")
 }
@@ -59,8 +62,10 @@ pub struct Accumulator {
     axes: BTreeMap<String, BTreeMap<String, Count>>,
     traps: BTreeMap<String, Count>,
     checks: BTreeMap<String, Count>,
-    /// Per sample of the set, in order: (graded trials, passed trials).
+    /// Per sample, in set order from sample number `first_sample`: (id,
+    /// graded trials, passed trials).
     per_sample: Vec<(String, u64, u64)>,
+    first_sample: usize,
     latencies: Vec<u32>,
 }
 
@@ -78,6 +83,7 @@ impl Accumulator {
             traps: BTreeMap::new(),
             checks: BTreeMap::new(),
             per_sample: Vec::new(),
+            first_sample: 0,
             latencies: Vec::new(),
         }
     }
@@ -88,12 +94,15 @@ impl Accumulator {
         &mut self,
         sample: usize,
         scenario: &Scenario,
-        grade: &GradeLine,
+        grade: &GradeView,
         latency_ms: Option<u64>,
     ) {
         self.keys += 1;
-        if self.per_sample.len() <= sample {
-            self.per_sample.push((grade.sample_id.clone(), 0, 0));
+        if self.per_sample.is_empty() {
+            self.first_sample = sample;
+        }
+        if self.first_sample + self.per_sample.len() <= sample {
+            self.per_sample.push((grade.sample_id.to_owned(), 0, 0));
         }
         let cell = self
             .cells
@@ -106,39 +115,75 @@ impl Accumulator {
         if !grade.graded {
             return;
         }
-        let entry = &mut self.per_sample[sample];
-        entry.1 += 1;
-        entry.2 += u64::from(grade.pass);
+        let trials = &mut self.per_sample[sample - self.first_sample];
+        trials.1 += 1;
+        trials.2 += u64::from(grade.pass);
         cell.1.add(grade.pass);
         self.graded.add(grade.pass);
         let right_call = grade.called == grade.expected;
         self.decision.add(right_call);
-        let decision = self.decisions.entry(grade.expected.clone()).or_default();
+        let decision = entry(&mut self.decisions, grade.expected);
         decision.0.add(right_call);
         decision.1.add(grade.pass);
         let called = if grade.called.is_empty() {
             "none"
         } else {
-            &grade.called
+            grade.called
         };
-        *self
-            .confusion
-            .entry(grade.expected.clone())
-            .or_default()
-            .entry(called.to_owned())
-            .or_default() += 1;
+        *entry(entry(&mut self.confusion, grade.expected), called) += 1;
         for (axis, bin) in scenario.axes() {
-            count(count_map(&mut self.axes, axis), bin).add(grade.pass);
+            entry(entry(&mut self.axes, axis), bin).add(grade.pass);
         }
         let trap = if grade.metadata.trap.is_empty() {
             "none"
         } else {
             &grade.metadata.trap
         };
-        count(&mut self.traps, trap).add(grade.pass);
-        for check in &grade.checks {
-            count(&mut self.checks, &check.check).add(check.pass);
+        entry(&mut self.traps, trap).add(grade.pass);
+        for check in grade.checks {
+            entry(&mut self.checks, &check.check).add(check.pass);
         }
+    }
+
+    /// Adds the tally of the keys that follow this one's.
+    pub fn merge(&mut self, other: Accumulator) {
+        self.keys += other.keys;
+        self.graded.merge(other.graded);
+        self.decision.merge(other.decision);
+        for (decision, (recall, pass)) in other.decisions {
+            let mine = self.decisions.entry(decision).or_default();
+            mine.0.merge(recall);
+            mine.1.merge(pass);
+        }
+        for (expected, called) in other.confusion {
+            let mine = self.confusion.entry(expected).or_default();
+            for (name, keys) in called {
+                *mine.entry(name).or_default() += keys;
+            }
+        }
+        for (cell, (keys, count)) in other.cells {
+            let mine = self.cells.entry(cell).or_default();
+            mine.0 += keys;
+            mine.1.merge(count);
+        }
+        for (axis, bins) in other.axes {
+            merge_counts(self.axes.entry(axis).or_default(), bins);
+        }
+        merge_counts(&mut self.traps, other.traps);
+        merge_counts(&mut self.checks, other.checks);
+        let mut samples = other.per_sample.into_iter();
+        if self.per_sample.is_empty() {
+            self.first_sample = other.first_sample;
+        } else if other.first_sample < self.first_sample + self.per_sample.len() {
+            // The other tally starts with the trials of this one's last sample.
+            let (last, first) = (self.per_sample.last_mut(), samples.next());
+            if let (Some(last), Some(first)) = (last, first) {
+                last.1 += first.1;
+                last.2 += first.2;
+            }
+        }
+        self.per_sample.extend(samples);
+        self.latencies.extend(other.latencies);
     }
 
     /// The summary, with the grid laid over every cell of the taxonomy
