@@ -74,6 +74,16 @@ pub fn open_regular(path: &Path) -> Result<File, InputError> {
     Ok(file)
 }
 
+/// [`open_regular`] for code that speaks `io::Error`: a missing file is
+/// still `NotFound`, and anything but a regular file is an
+/// `InvalidInput` error saying what it is.
+pub fn open_for_reading(path: &Path) -> std::io::Result<File> {
+    open_regular(path).map_err(|e| match e {
+        InputError::Io(e) => e,
+        other => std::io::Error::new(std::io::ErrorKind::InvalidInput, other.to_string()),
+    })
+}
+
 /// The text of the regular file `path`, refusing one over `limit` bytes.
 pub fn read_to_string(path: &Path, limit: u64) -> Result<String, InputError> {
     let file = open_regular(path)?;

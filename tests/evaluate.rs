@@ -21,7 +21,7 @@ use coverage::contract::run::Transcript;
 use coverage::contract::sample::Sample;
 use coverage::contract::score::{GradeLine, Summary};
 
-use crate::support::{assert_success, coverage};
+use crate::support::{assert_refused, assert_success, coverage};
 
 /// What the scripted endpoint does with one request.
 pub(crate) enum Action {
@@ -710,6 +710,35 @@ fn a_killed_run_resumes_without_sending_a_finished_key_again() {
         again.status.code(),
         Some(2),
         "an existing run is never clobbered"
+    );
+}
+
+#[test]
+fn an_overlong_transcript_line_is_an_error_not_a_torn_line_to_cut() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, samples) = happy_path_subset(dir.path(), "3");
+    let endpoint = Endpoint::start(&samples, oracle());
+    let run = dir.path().join("run");
+    let args = run_args(&path, &endpoint.url, &run);
+    assert_success(&coverage().args(&args).output().unwrap());
+    // A line of 17 MiB between the first and the rest: more than any
+    // line `coverage run` writes (16 MiB), and followed by whole lines.
+    let file = run.join("transcripts.jsonl");
+    let text = std::fs::read_to_string(&file).unwrap();
+    let (first, rest) = text.split_once('\n').unwrap();
+    let huge = format!("{{\"sample_id\": \"{}\"}}", "x".repeat(17 << 20));
+    let damaged = format!("{first}\n{huge}\n{rest}");
+    std::fs::write(&file, &damaged).unwrap();
+    let graded = coverage().arg("grade").arg(&run).output().unwrap();
+    assert_refused(&graded, "line 2 is longer than 16 MiB");
+    let resumed = coverage().args(&args).arg("--resume").output().unwrap();
+    let stderr = String::from_utf8_lossy(&resumed.stderr);
+    assert!(!resumed.status.success(), "{stderr}");
+    assert!(stderr.contains("line 2 is longer than 16 MiB"), "{stderr}");
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap(),
+        damaged,
+        "nothing cut off or sent again"
     );
 }
 

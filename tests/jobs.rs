@@ -575,3 +575,35 @@ fn a_fifo_where_a_target_goes_is_refused_not_read() {
         );
     }
 }
+
+#[test]
+fn a_dry_run_over_a_fifo_where_a_document_goes_says_so_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let generate = |extra: &[&str]| {
+        coverage()
+            .args(["generate", "--domain", "cart_management"])
+            .args(["--behavior", "happy_path", "--out"])
+            .arg(&out)
+            .args(extra)
+            .timeout(std::time::Duration::from_secs(60))
+            .output()
+            .unwrap()
+    };
+    assert!(generate(&[]).status.success());
+    let dataset = out.join("commerce/cart_management/happy_path.dataset.json");
+    std::fs::remove_file(&dataset).unwrap();
+    let made = std::process::Command::new("mkfifo").arg(&dataset).status();
+    assert!(made.unwrap().success());
+    for extra in [
+        &["--dry-run"][..],
+        &["--dry-run", "--overwrite"],
+        &["--dry-run", "--resume"],
+    ] {
+        let output = generate(extra);
+        assert_refused(
+            &output,
+            "happy_path.dataset.json' is not a regular file; coverage reads and replaces only regular files",
+        );
+    }
+}

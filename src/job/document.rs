@@ -15,7 +15,6 @@
 //!        }
 //! ```
 
-use std::fs::File;
 use std::io::{self, BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 
@@ -142,7 +141,8 @@ impl Existing {
 /// Reads an existing document written by this tool, streaming its body.
 /// `None` when it does not exist or is not in our layout.
 pub fn read_existing(path: &Path, kind: DocKind, format: Format) -> io::Result<Option<Existing>> {
-    let file = match File::open(path) {
+    // Never blocks: a FIFO put where a document goes is an error at once.
+    let file = match crate::input::open_for_reading(path) {
         Ok(file) => file,
         Err(e)
             if matches!(
@@ -163,7 +163,8 @@ pub fn read_existing(path: &Path, kind: DocKind, format: Format) -> io::Result<O
             }
             // No sidecar (a run killed between the body's rename and its
             // sidecar's): the body is still described, with null metadata.
-            match std::fs::read_to_string(sidecar_of(path)) {
+            let sidecar = sidecar_of(path);
+            match crate::input::open_for_reading(&sidecar).and_then(io::read_to_string) {
                 Ok(text) => serde_json::from_str::<Value>(&text)
                     .ok()
                     .and_then(|h| h.get("metadata").cloned()),
@@ -208,6 +209,6 @@ pub fn read_existing(path: &Path, kind: DocKind, format: Format) -> io::Result<O
 pub fn file_hash(path: &Path) -> io::Result<String> {
     use sha2::{Digest, Sha256};
     let mut hasher = Sha256::new();
-    io::copy(&mut File::open(path)?, &mut hasher)?;
+    io::copy(&mut crate::input::open_for_reading(path)?, &mut hasher)?;
     Ok(format!("sha256:{:x}", hasher.finalize()))
 }

@@ -247,7 +247,9 @@ impl JobPlan {
     fn check(&self, spec: &JobSpec, tag: &JobTag) -> Result<(), JobError> {
         let target = self.target(spec, tag);
         let summary_path = self.summary_path();
-        if !spec.dry_run {
+        if spec.dry_run {
+            target.refuse_irregular(&self.files, &summary_path)?;
+        } else {
             let dirs = target.preflight(&self.files, &summary_path)?;
             if spec.policy == WritePolicy::Refuse {
                 // Under refuse every existing target is a conflict: say so
@@ -392,7 +394,8 @@ struct SummaryFile {
 
 impl SummaryFile {
     fn new(path: PathBuf, bytes: String, policy: WritePolicy) -> Self {
-        let unchanged = std::fs::read(&path).is_ok_and(|old| old == bytes.as_bytes());
+        let old = crate::input::open_for_reading(&path).and_then(std::io::read_to_string);
+        let unchanged = old.is_ok_and(|old| old == bytes);
         let conflict =
             !unchanged && path.symlink_metadata().is_ok() && policy != WritePolicy::Overwrite;
         Self {

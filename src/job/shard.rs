@@ -6,7 +6,6 @@
 //! run; a merge adds headers and writes the final files.
 
 use std::fmt;
-use std::fs::File;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -258,7 +257,7 @@ pub(crate) fn stream_parts(
         let dataset_path = tree::inside(dir, &dataset_part).map_err(|e| escape(dir, e))?;
         let golden_path = tree::inside(dir, &golden_part).map_err(|e| escape(dir, e))?;
         let open = |path: &Path| {
-            File::open(path)
+            crate::input::open_for_reading(path)
                 .map(BufReader::new)
                 .map_err(JobError::io(path))
         };

@@ -101,9 +101,14 @@ impl Target<'_> {
             })?;
             let _ = std::fs::remove_file(&probe);
         }
-        // A target that exists must be a regular file: reading a FIFO (to
-        // compare, resume or version it) would block for ever, and a link
-        // would be followed.
+        self.refuse_irregular(files, extra)?;
+        Ok(dirs.into_iter().map(|dir| self.out.join(dir)).collect())
+    }
+
+    /// A target that exists must be a regular file: reading a FIFO (to
+    /// compare, resume or version it) would block for ever, and a link
+    /// would be followed. A dry run reads targets too, so it checks this.
+    pub fn refuse_irregular(&self, files: &[Planned], extra: &Path) -> Result<(), JobError> {
         let targets = files
             .iter()
             .flat_map(|p| {
@@ -125,7 +130,7 @@ impl Target<'_> {
                 });
             }
         }
-        Ok(dirs.into_iter().map(|dir| self.out.join(dir)).collect())
+        Ok(())
     }
 
     /// Targets that exist already: under [`WritePolicy::Refuse`] exactly
@@ -518,7 +523,7 @@ impl Body {
     fn commit(self) -> Result<(), JobError> {
         match self {
             Self::Copied(file, path) => file.commit().map_err(JobError::io(path)),
-            Self::Moved { from, to } => File::open(&from)
+            Self::Moved { from, to } => crate::input::open_for_reading(&from)
                 .and_then(|file| file.sync_all())
                 .and_then(|()| std::fs::rename(&from, &to))
                 .map_err(JobError::io(to)),
@@ -543,7 +548,8 @@ fn body_file(
     };
     let io = JobError::io(path);
     let file = AtomicFile::create(path, target.tag).map_err(JobError::io(path))?;
-    let lines = BufReader::new(File::open(body).map_err(JobError::io(body))?).lines();
+    let spilled = crate::input::open_for_reading(body).map_err(JobError::io(body))?;
+    let lines = BufReader::new(spilled).lines();
     let copy = || -> std::io::Result<AtomicFile> {
         let mut writer = DocWriter::begin(file, kind, Format::Json, metadata)?;
         for line in lines {

@@ -124,6 +124,17 @@ fn read_lines(file: &mut File, path: &Path) -> Result<(Finished, u64), RunError>
             return Ok((finished, good));
         }
         number += 1;
+        // Longer than any line `coverage run` writes: not a torn last line
+        // to cut off (which would drop every line after it) but an error.
+        if read as u64 > MAX_LINE {
+            return Err(RunError::Samples {
+                path: path.to_owned(),
+                message: format!(
+                    "line {number} is longer than {} MiB; it was not written by `coverage run`",
+                    MAX_LINE >> 20
+                ),
+            });
+        }
         // A line without its newline can only be the last, cut short by
         // a crash: it is redone.
         if !line.ends_with(b"\n") {

@@ -117,7 +117,7 @@ pub fn grade_run(spec: &GradeSpec) -> Result<Graded, ScoreError> {
     } else {
         vec![None; samples.len() * trials as usize]
     };
-    let transcript_file = std::fs::File::open(&transcripts).ok();
+    let transcript_file = crate::input::open_for_reading(&transcripts).ok();
     let tag = JobTag::new();
     let grades_path = spec.run.join(GRADES_FILE);
     let mut grades =
