@@ -4,7 +4,7 @@
 //! reads or waits forever.
 
 use std::fs::{File, FileType, OpenOptions};
-use std::io::Read;
+use std::io::{BufRead, Read};
 use std::path::Path;
 
 /// The most bytes read from one user-named input file (64 MiB; the largest
@@ -95,6 +95,42 @@ pub fn read_to_string(path: &Path, limit: u64) -> Result<String, InputError> {
     String::from_utf8(bytes).map_err(|_| InputError::NotText)
 }
 
+/// What [`next_line`] read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Line {
+    /// Nothing: the input has ended.
+    End,
+    /// A whole line, its newline included.
+    Whole,
+    /// The last bytes of the input, with no newline: a final line written
+    /// without one, or one torn by a crash.
+    Unended,
+    /// More than the limit before a newline; what was read is dropped.
+    TooLong,
+}
+
+/// Reads the next line of a JSON Lines input into `line` (cleared first),
+/// holding at most `limit` bytes of it: a line longer than any the writer
+/// makes is an error to name, never a line to hold or a torn one to cut.
+pub fn next_line(
+    reader: &mut impl BufRead,
+    line: &mut Vec<u8>,
+    limit: u64,
+) -> std::io::Result<Line> {
+    line.clear();
+    let read = reader.take(limit + 1).read_until(b'\n', line)?;
+    Ok(if read == 0 {
+        Line::End
+    } else if line.ends_with(b"\n") {
+        Line::Whole
+    } else if read as u64 > limit {
+        line.clear();
+        Line::TooLong
+    } else {
+        Line::Unended
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -131,6 +167,20 @@ mod tests {
         assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
         let error = read_to_string(&fifo, MAX_INPUT_BYTES).unwrap_err();
         assert_eq!(error.to_string(), "it is a FIFO, not a regular file");
+    }
+
+    #[test]
+    fn lines_are_whole_unended_or_too_long() {
+        let mut input: &[u8] = b"{}\n12345678\n{\"a\":1}";
+        let mut line = Vec::new();
+        let mut read = || next_line(&mut input, &mut line, 4).unwrap();
+        assert_eq!(read(), Line::Whole);
+        assert_eq!(read(), Line::TooLong);
+        // The rest of the long line, then the last one.
+        assert_eq!(read(), Line::Whole);
+        assert_eq!(read(), Line::TooLong);
+        assert_eq!(read(), Line::Unended);
+        assert_eq!(read(), Line::End);
     }
 
     #[test]

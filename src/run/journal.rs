@@ -4,11 +4,12 @@
 
 use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
-use std::io::{BufRead, BufReader, Read, Seek, Write};
+use std::io::{BufReader, Seek, Write};
 use std::path::{Path, PathBuf};
 
 use super::RunError;
 use crate::contract::run::{ErrorKind, Transcript};
+use crate::input::Line;
 
 /// The longest transcript line read back.
 pub const MAX_LINE: u64 = 16 << 20;
@@ -112,33 +113,29 @@ fn read_lines(file: &mut File, path: &Path) -> Result<(Finished, u64), RunError>
     let mut line = Vec::new();
     let (mut good, mut number) = (0u64, 0usize);
     loop {
-        line.clear();
-        let read = (&mut reader)
-            .take(MAX_LINE + 1)
-            .read_until(b'\n', &mut line)
-            .map_err(|source| RunError::Io {
+        let read = crate::input::next_line(&mut reader, &mut line, MAX_LINE).map_err(|source| {
+            RunError::Io {
                 path: path.to_owned(),
                 source,
-            })?;
-        if read == 0 {
-            return Ok((finished, good));
-        }
+            }
+        })?;
         number += 1;
-        // Longer than any line `coverage run` writes: not a torn last line
-        // to cut off (which would drop every line after it) but an error.
-        if read as u64 > MAX_LINE {
-            return Err(RunError::Samples {
-                path: path.to_owned(),
-                message: format!(
-                    "line {number} is longer than {} MiB; it was not written by `coverage run`",
-                    MAX_LINE >> 20
-                ),
-            });
-        }
-        // A line without its newline can only be the last, cut short by
-        // a crash: it is redone.
-        if !line.ends_with(b"\n") {
-            return Ok((finished, good));
+        match read {
+            // A line without its newline can only be the last, cut short
+            // by a crash: it is redone.
+            Line::End | Line::Unended => return Ok((finished, good)),
+            // Longer than any line `coverage run` writes: not a torn last
+            // line to cut off (which would drop every line after it).
+            Line::TooLong => {
+                return Err(RunError::Samples {
+                    path: path.to_owned(),
+                    message: format!(
+                        "line {number} is longer than {} MiB; it was not written by `coverage run`",
+                        MAX_LINE >> 20
+                    ),
+                });
+            }
+            Line::Whole => {}
         }
         let transcript: Transcript = serde_json::from_slice(&line).map_err(|error| RunError::Samples {
             path: path.to_owned(),
@@ -147,6 +144,6 @@ fn read_lines(file: &mut File, path: &Path) -> Result<(Finished, u64), RunError>
             ),
         })?;
         finished.add(&transcript);
-        good += read as u64;
+        good += line.len() as u64;
     }
 }

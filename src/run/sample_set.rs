@@ -3,7 +3,7 @@
 //! a time so that memory does not grow with the set.
 
 use std::collections::HashSet;
-use std::io::{BufRead, BufReader, Read};
+use std::io::BufReader;
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 
@@ -13,6 +13,7 @@ use sha2::{Digest, Sha256};
 use super::RunError;
 use crate::contract::run::{SampleFile, SampleSet};
 use crate::contract::sample::Sample;
+use crate::input::Line;
 use crate::samples::SAMPLES_SUFFIX;
 
 /// The longest sample line read; a longer one is an error, not an
@@ -142,17 +143,15 @@ pub fn for_each_sample<T: DeserializeOwned>(
     let mut line = Vec::new();
     let mut number = 0;
     loop {
-        line.clear();
-        let read = (&mut reader)
-            .take(MAX_LINE + 1)
-            .read_until(b'\n', &mut line)
+        let read = crate::input::next_line(&mut reader, &mut line, MAX_LINE)
             .map_err(|e| error(number + 1, e.to_string()))?;
-        if read == 0 {
-            return Ok(());
-        }
         number += 1;
-        if read as u64 > MAX_LINE {
-            return Err(error(number, format!("longer than {} MiB", MAX_LINE >> 20)));
+        match read {
+            Line::End => return Ok(()),
+            Line::TooLong => {
+                return Err(error(number, format!("longer than {} MiB", MAX_LINE >> 20)));
+            }
+            Line::Whole | Line::Unended => {}
         }
         let text = line.strip_suffix(b"\n").unwrap_or(&line);
         if text.iter().all(u8::is_ascii_whitespace) {

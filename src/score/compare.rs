@@ -7,12 +7,13 @@
 //! chance.
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Read};
+use std::io::BufReader;
 use std::path::{Path, PathBuf};
 
 use super::ScoreError;
 use super::stats::{mcnemar_exact, wilson};
 use crate::contract::score::{CellDelta, Comparison, GRADES_FILE, GradeLine};
+use crate::input::Line;
 
 /// What to compare.
 #[derive(Clone, Debug)]
@@ -127,15 +128,17 @@ fn tallies(run: &Path) -> Result<BTreeMap<String, Tally>, ScoreError> {
     let mut line = Vec::new();
     let mut number = 0;
     loop {
-        line.clear();
-        let read = (&mut reader)
-            .take(super::MAX_LINE + 1)
-            .read_until(b'\n', &mut line)
+        let read = crate::input::next_line(&mut reader, &mut line, super::MAX_LINE)
             .map_err(|e| ScoreError::read(&path, e.to_string()))?;
-        if read == 0 {
-            return Ok(tallies);
-        }
         number += 1;
+        match read {
+            Line::End => return Ok(tallies),
+            Line::TooLong => {
+                let message = format!("line {number} is longer than {} MiB", super::MAX_LINE >> 20);
+                return Err(ScoreError::read(&path, message));
+            }
+            Line::Whole | Line::Unended => {}
+        }
         let grade: GradeLine = serde_json::from_slice(&line)
             .map_err(|e| ScoreError::read(&path, format!("line {number} is not a grade: {e}")))?;
         let tally = tallies.entry(grade.sample_id).or_insert_with(|| Tally {

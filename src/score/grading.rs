@@ -7,7 +7,7 @@
 
 use std::collections::HashMap;
 use std::fs::File;
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufReader, Read};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, Sender, channel, sync_channel};
@@ -23,6 +23,7 @@ use crate::contract::run::{ErrorKind, Transcript};
 use crate::contract::sample::{ExpectedSampleCall, Sample, SampleMetadata};
 use crate::contract::score::{CheckLine, GradeLine};
 use crate::grade::{Reply, grade_turn};
+use crate::input::Line;
 use crate::taxonomy::Scenario;
 
 /// What grading needs of a sample: no messages, no tools.
@@ -220,21 +221,17 @@ fn locate_range(
     let mut line = Vec::new();
     let mut offset = start;
     loop {
-        line.clear();
-        let read = (&mut reader)
-            .take(super::MAX_LINE + 1)
-            .read_until(b'\n', &mut line)
+        let read = crate::input::next_line(&mut reader, &mut line, super::MAX_LINE)
             .map_err(|e| RangeError::Io(e.to_string()))?;
-        if read as u64 > super::MAX_LINE {
-            return Err(RangeError::TooLong {
-                line: located.lines + 1,
-            });
+        match read {
+            // A torn last line (a run killed mid-write) is not a reply.
+            Line::End | Line::Unended => return Ok(located),
+            Line::TooLong => {
+                let line = located.lines + 1;
+                return Err(RangeError::TooLong { line });
+            }
+            Line::Whole => located.lines += 1,
         }
-        // A torn last line (a run killed mid-write) is not a reply.
-        if read == 0 || !line.ends_with(b"\n") {
-            return Ok(located);
-        }
-        located.lines += 1;
         let key: Key = serde_json::from_slice(&line).map_err(|e| RangeError::NotTranscript {
             line: located.lines,
             error: e.to_string(),
@@ -247,9 +244,9 @@ fn locate_range(
         };
         if key.trial < trials {
             let key = sample * trials as usize + key.trial as usize;
-            located.found.push((key, (offset, read as u32)));
+            located.found.push((key, (offset, line.len() as u32)));
         }
-        offset += read as u64;
+        offset += line.len() as u64;
     }
 }
 

@@ -12,12 +12,13 @@
 
 use std::cell::{Cell, RefCell};
 use std::fmt;
-use std::io::{self, BufRead, BufReader, Read};
+use std::io::{self, BufReader, Read};
 use std::rc::Rc;
 
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
+use crate::input::Line;
 use crate::strict_json::StrictValue;
 
 /// The most bytes one item (a conversation or a golden entry), one header
@@ -266,28 +267,26 @@ pub fn json_lines_with_limit(
     let mut reader = BufReader::new(reader);
     let mut line = Vec::new();
     for number in 1.. {
-        line.clear();
-        let n = (&mut reader)
-            .take(limit + 1)
-            .read_until(b'\n', &mut line)
+        let read = crate::input::next_line(&mut reader, &mut line, limit)
             .map_err(|e| Halt::invalid("", format!("cannot read: {e}")))?;
-        if n == 0 {
-            break;
-        }
-        if line.last() != Some(&b'\n') && line.len() as u64 > limit {
-            let pointer = if began {
-                format!("/{key}/{index}")
-            } else {
-                String::new()
-            };
-            return Err(Halt::invalid(
-                pointer,
-                format!(
-                    "line {number}: longer than {}, the most one {} may be; the rest of the file was not read",
-                    size(limit),
-                    noun(key)
-                ),
-            ));
+        match read {
+            Line::End => break,
+            Line::TooLong => {
+                let pointer = if began {
+                    format!("/{key}/{index}")
+                } else {
+                    String::new()
+                };
+                return Err(Halt::invalid(
+                    pointer,
+                    format!(
+                        "line {number}: longer than {}, the most one {} may be; the rest of the file was not read",
+                        size(limit),
+                        noun(key)
+                    ),
+                ));
+            }
+            Line::Whole | Line::Unended => {}
         }
         if line.iter().all(u8::is_ascii_whitespace) {
             continue;
@@ -308,7 +307,7 @@ pub fn json_lines_with_limit(
                 continue;
             }
         }
-        if !listener.item(index, item, n as u64) {
+        if !listener.item(index, item, line.len() as u64) {
             return Err(Halt::Stopped);
         }
         index += 1;
