@@ -26,7 +26,7 @@ caption{text-align:left;font-weight:600;padding:.25rem 0;position:sticky;left:0;
 th,td{border:1px solid #999;padding:.2rem .5rem;text-align:left;vertical-align:top}\
 thead th,th[scope=row]{white-space:nowrap}\
 td.n,th.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}\
-td.zero{color:#999}\
+td.zero{color:#999}td.nowrap{white-space:nowrap}tr.pass{font-weight:600}\
 td.text{min-width:18rem}\
 code.hash{display:inline-block;max-width:100%;overflow-x:auto;vertical-align:bottom}\
 details{margin:.75rem 0}summary{cursor:pointer;font-weight:600}\
@@ -500,11 +500,14 @@ fn cost_section(html: &mut String, doc: &ReportDoc) {
         "Tokens and cost per model: one pass, each layout and every layout, every trial included",
     );
     html.push_str(
-        "<thead><tr><th scope=\"col\">model</th><th scope=\"col\">tokenizer</th><th scope=\"col\">run</th>\
-         <th scope=\"col\" class=\"n\">files</th><th scope=\"col\" class=\"n\">conversations</th>\
+        // The cost first after the row's name, so it is on screen however
+        // narrow the window; the tokenizer, the least read, last.
+        "<thead><tr><th scope=\"col\">model</th><th scope=\"col\">run</th>\
+         <th scope=\"col\" class=\"n\">total USD</th><th scope=\"col\" class=\"n\">conversations</th>\
          <th scope=\"col\" class=\"n\">graded turns</th><th scope=\"col\" class=\"n\">input tokens</th>\
          <th scope=\"col\" class=\"n\">output tokens</th><th scope=\"col\" class=\"n\">input USD</th>\
-         <th scope=\"col\" class=\"n\">output USD</th><th scope=\"col\" class=\"n\">total USD</th></tr></thead>\n<tbody>\n",
+         <th scope=\"col\" class=\"n\">output USD</th><th scope=\"col\" class=\"n\">files</th>\
+         <th scope=\"col\">tokenizer</th></tr></thead>\n<tbody>\n",
     );
     for model in &estimate.models {
         let tokenizer = model.tokenizer_label();
@@ -512,12 +515,17 @@ fn cost_section(html: &mut String, doc: &ReportDoc) {
             .into_iter()
             .chain(model.rows());
         for (run, f) in rows {
+            let pass = if run == "one pass" {
+                " class=\"pass\""
+            } else {
+                ""
+            };
             let _ = writeln!(
                 html,
-                "<tr><th scope=\"row\">{}</th><td>{}</td><td>{run}</td>{}</tr>",
+                "<tr{pass}><th scope=\"row\">{}</th><td>{run}</td>{}<td class=\"nowrap\">{}</td></tr>",
                 escape(&model.model),
-                escape(&tokenizer),
-                cost_cells(f)
+                cost_cells(f),
+                escape(&tokenizer)
             );
         }
     }
@@ -532,16 +540,16 @@ fn cost_cells(f: &CostFigures) -> String {
         n => thousands(n),
     };
     format!(
-        "<td class=\"n\">{files}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>\
+        "<td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>\
          <td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>\
-         <td class=\"n\">{}</td><td class=\"n\">{}</td>",
+         <td class=\"n\">{}</td><td class=\"n\">{files}</td>",
+        usd(f.cost),
         thousands(f.conversations),
         thousands(f.graded_turns),
         thousands(f.input_tokens),
         thousands(f.output_tokens),
         usd(f.input_cost),
-        usd(f.output_cost),
-        usd(f.cost)
+        usd(f.output_cost)
     )
 }
 
