@@ -522,7 +522,7 @@ fn cost_section(html: &mut String, doc: &ReportDoc) {
             };
             let _ = writeln!(
                 html,
-                "<tr{pass}><th scope=\"row\">{}</th><td>{run}</td>{}<td class=\"nowrap\">{}</td></tr>",
+                "<tr{pass}><th scope=\"row\">{}</th><td class=\"nowrap\">{run}</td>{}<td class=\"nowrap\">{}</td></tr>",
                 escape(&model.model),
                 cost_cells(f),
                 escape(&tokenizer)
