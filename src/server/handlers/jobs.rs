@@ -292,12 +292,17 @@ async fn archive_entries(
             .ok()
             .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
             .map_or(0, |d| d.as_secs());
-        entries.push(Entry {
+        let entry = Entry {
             name,
             path,
             size: meta.len(),
             mtime,
-        });
+        };
+        // Checked before the first byte is sent: a name or size tar cannot
+        // hold is an error answered whole, not an archive cut short.
+        crate::server::archive::header(&entry)
+            .map_err(|reason| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, reason))?;
+        entries.push(entry);
     }
     Ok(entries)
 }
