@@ -1,7 +1,7 @@
 //! How figures read in conversations, prompts and pages: money, quantities
-//! with their unit, and whole numbers with thousands separators. Pure
-//! functions of their arguments, shared by the generator, the content
-//! checker and the page.
+//! with their unit, whole numbers with thousands separators, estimated
+//! dollars and ratios as percents. Pure functions of their arguments,
+//! shared by the generator, the content checker, the page and the report.
 
 /// `$1,299.00` for USD, `1,299.00 EUR` otherwise.
 pub fn money(cents: u64, currency: &str) -> String {
@@ -43,6 +43,22 @@ pub fn thousands(n: impl std::fmt::Display) -> String {
     out
 }
 
+/// An estimated cost in US dollars as the page and the report show it:
+/// `$1,234.57`, and `<$0.01` for an amount that rounds to nothing but is
+/// not nothing.
+pub fn usd(dollars: f64) -> String {
+    let cents = (dollars * 100.0).round();
+    if cents < 1.0 && dollars > 0.0 {
+        return "<$0.01".to_owned();
+    }
+    money(cents as u64, "USD")
+}
+
+/// A ratio as a percent with two decimals: `0.8167` is `81.67%`.
+pub fn percent(ratio: f64) -> String {
+    format!("{:.2}%", ratio * 100.0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -74,5 +90,21 @@ mod tests {
         assert_eq!(quantity(4900.0, "points", "USD"), "4,900 points");
         assert_eq!(quantity(2.5, "days", "USD"), "2.5 days");
         assert_eq!(quantity(1500.0, "USD", "USD"), "$1,500.00");
+    }
+
+    #[test]
+    fn estimated_dollars_have_cents_and_tiny_amounts_are_not_zero() {
+        assert_eq!(usd(1.9677), "$1.97");
+        assert_eq!(usd(301.594), "$301.59");
+        assert_eq!(usd(12_345.6), "$12,345.60");
+        assert_eq!(usd(0.0), "$0.00");
+        assert_eq!(usd(0.004), "<$0.01");
+    }
+
+    #[test]
+    fn ratios_read_as_percents_with_two_decimals() {
+        assert_eq!(percent(0.816_7), "81.67%");
+        assert_eq!(percent(1.0), "100.00%");
+        assert_eq!(percent(0.0), "0.00%");
     }
 }

@@ -259,6 +259,37 @@ fn walkdir(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     files
 }
 
+/// `--domain` and `--behavior` complete to the taxonomy's ids, not to
+/// file names, in every place they are taken; `--help` is unchanged (the
+/// ids are listed there in words, not twice).
+#[test]
+fn completions_offer_the_taxonomys_ids_for_domain_and_behavior() {
+    let bash = stdout(&["completions", "bash"]);
+    for (flag, ids) in [
+        ("--domain", coverage::taxonomy::Domain::IDS),
+        ("--behavior", coverage::taxonomy::Behavior::IDS),
+    ] {
+        let cases: Vec<&str> = bash
+            .split(&format!("                {flag})\n"))
+            .skip(1)
+            .map(|case| case.lines().next().unwrap())
+            .collect();
+        assert!(
+            cases.len() >= 5,
+            "{flag} is completed in {} places",
+            cases.len()
+        );
+        let words = format!("compgen -W \"{}\"", ids.join(" "));
+        for case in cases {
+            assert!(case.contains(&words), "{flag}: {case}");
+        }
+    }
+    let help = stdout(&["manifest", "--help"]);
+    assert!(!help.contains("possible values"), "{help}");
+    let fish = stdout(&["completions", "fish"]);
+    assert!(fish.contains("cart_management"), "fish offers no domain id");
+}
+
 /// Completion scripts come from the clap definition, for each shell.
 #[test]
 fn completions_are_printed_for_each_shell_and_an_unknown_shell_is_named() {

@@ -144,6 +144,42 @@ fn cell_list_opens_kept_scenarios_and_names_the_rule_of_the_rest() {
     insta::assert_snapshot!("ui_cell_trust_safety_fraud_happy_path", html);
 }
 
+/// Each kept scenario of a cell lists the decision its golden expects
+/// (`final_outcome.decision`, as the scenario view and `coverage show` give
+/// it), and carries its id, bins and decision for the list's filter.
+#[test]
+fn cell_list_shows_each_scenarios_expected_decision_and_filter_words() {
+    let coverage = Coverage::evaluate(42);
+    let cell = CellList::new(
+        &coverage,
+        Domain::CheckoutPayments,
+        Behavior::AdversarialTrap,
+    );
+    assert!(cell.kept.len() > 60, "{}", cell.kept.len());
+    let mut decisions = std::collections::BTreeSet::new();
+    for entry in &cell.kept {
+        let scenario: Scenario = entry.id.parse().unwrap();
+        let golden = ScenarioView::new(&coverage, &scenario).decision;
+        assert_eq!(entry.decision, golden, "{}", entry.id);
+        decisions.insert(entry.decision);
+    }
+    assert!(
+        decisions.len() > 1,
+        "one decision for every scenario: {decisions:?}"
+    );
+    let html = cell.render().unwrap();
+    assert!(html.contains("data-testid=\"cell-filter\""));
+    for entry in &cell.kept {
+        let row = format!(
+            "data-filter=\"{} {} {}\"",
+            entry.id, entry.bins, entry.decision
+        );
+        assert!(html.contains(&row), "{row}");
+        let decision = format!("data-testid=\"decision-{}\">{}<", entry.id, entry.decision);
+        assert!(html.contains(&decision), "{decision}");
+    }
+}
+
 #[test]
 fn scenario_view_shows_conversation_prompt_and_expected_action() {
     let id = "checkout_payments.multi_turn.high.soft.low_stock.near_limit";

@@ -544,7 +544,9 @@ fn litellm_entries_are_imported_per_million() {
     assert!(Rates::parse("bad.yaml", "date: x\nmodels: {}\n").is_err());
 }
 
-/// Opens the page in headless Chromium and finds every heatmap with all its cells.
+/// Opens the page in headless Chromium and finds the kept heatmap and each
+/// binding rule's, with all their cells; a rule that removed nothing has a
+/// row of the per-rule table and no heatmap of zeros.
 #[test]
 fn report_html_renders_every_heatmap_in_headless_chromium() {
     let Some(chromium) =
@@ -553,20 +555,21 @@ fn report_html_renders_every_heatmap_in_headless_chromium() {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    let files = report::files(&report::build(
-        &Coverage::evaluate(DEFAULT_SEED),
-        &small(),
-        None,
-    ));
-    report::write(dir.path(), &files, false).unwrap();
+    let doc = report::build(&Coverage::evaluate(DEFAULT_SEED), &small(), None);
+    report::write(dir.path(), &report::files(&doc), false).unwrap();
     let page = dir.path().join("report.html");
     let output = crate::support::dump_dom(chromium, &page, &dir.path().join("profile"));
     let dom = String::from_utf8(output.stdout).unwrap();
-    let heatmaps = 1 + RULES.len();
+    let binding: Vec<_> = doc.rules.iter().filter(|r| r.binding).collect();
+    assert!(
+        binding.len() < RULES.len(),
+        "a rule that binds nowhere here"
+    );
+    let heatmaps = 1 + binding.len();
     assert_eq!(
         dom.matches("<svg class=\"heatmap\"").count(),
         heatmaps,
-        "every heatmap in the DOM"
+        "the kept heatmap and each binding rule's in the DOM"
     );
     assert_eq!(
         dom.matches("<g class=\"cell\">").count(),
@@ -574,14 +577,19 @@ fn report_html_renders_every_heatmap_in_headless_chromium() {
         "one cell per pair in each heatmap"
     );
     assert!(dom.contains("id=\"heatmap-kept\""));
-    for rule in RULES {
-        assert!(
-            dom.contains(&format!("id=\"heatmap-rule-{}\"", rule.id)),
-            "{}",
+    for rule in &doc.rules {
+        let heatmap = format!("id=\"heatmap-rule-{}\"", rule.id);
+        assert_eq!(dom.contains(&heatmap), rule.binding, "{}", rule.id);
+        let row = format!("<th scope=\"row\"><code>{}</code></th>", rule.id);
+        assert_eq!(
+            dom.matches(&row).count(),
+            2,
+            "{} in both rule tables",
             rule.id
         );
     }
     assert!(dom.contains("<figcaption>"));
+    assert!(dom.contains("<nav aria-labelledby=\"contents\">"));
 }
 
 #[test]

@@ -1267,3 +1267,113 @@ async fn seeds_have_one_range_the_json_numbers_every_reader_holds() {
         );
     }
 }
+
+/// A finished job's files come down as one tar whose tree is the job's
+/// output directory (the lock file, the server's bookkeeping, aside): the
+/// same paths and bytes. An unknown job is a 404, an unfinished one a 409,
+/// a link put in place of a file is not followed, and another site is
+/// refused.
+#[test]
+fn a_finished_jobs_archive_unpacks_to_its_output_tree() {
+    let root = tempfile::tempdir().unwrap();
+    let server = Running::start(root.path(), None);
+    let body = json!({"domains": ["cart_management", "order_management"], "behaviors": ["multi_turn"], "out": "runs/a"});
+    let (status, job) = server.request("POST", "/coverage/generate", Some(body));
+    assert_eq!(status, 202, "{job}");
+    let id = job["id"].as_str().unwrap().to_owned();
+    let done = server.wait(&id);
+    assert_eq!(done["status"], "succeeded", "{done}");
+
+    let mut response = server
+        .agent
+        .get(server.url(&format!("/coverage/jobs/{id}/archive")))
+        .call()
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let header = |name: &str| {
+        let value = response.headers().get(name);
+        value
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default()
+    };
+    assert_eq!(header("content-type"), "application/x-tar");
+    assert_eq!(
+        header("content-disposition"),
+        format!("attachment; filename=\"coverage-{id}.tar\"")
+    );
+    assert_eq!(header("x-content-type-options"), "nosniff");
+    let length: usize = header("content-length").parse().unwrap();
+    let bytes = response.body_mut().read_to_vec().unwrap();
+    assert_eq!(bytes.len(), length);
+
+    // Unpacked by tar itself, as a user would.
+    let download = tempfile::tempdir().unwrap();
+    let archive = download.path().join("job.tar");
+    std::fs::write(&archive, &bytes).unwrap();
+    let unpacked = download.path().join("unpacked");
+    std::fs::create_dir(&unpacked).unwrap();
+    let tar = std::process::Command::new("tar")
+        .arg("-xf")
+        .arg(&archive)
+        .arg("-C")
+        .arg(&unpacked)
+        .output()
+        .unwrap();
+    assert!(
+        tar.status.success(),
+        "{}",
+        String::from_utf8_lossy(&tar.stderr)
+    );
+    let out = tree(&root.path().join("runs/a"));
+    // Two domains, one behavior: two split pairs, two combined, one global
+    // (each a dataset and a golden), and the manifest.
+    assert_eq!(out.len(), 5 * 2 + 1, "{:?}", out.keys());
+    assert!(
+        tree(&unpacked) == out,
+        "the archive's tree differs from the job's"
+    );
+
+    let (status, problem) = server.request("GET", "/coverage/jobs/job-nope-1/archive", None);
+    assert_eq!(status, 404, "{problem}");
+
+    // A file swapped for a link since the job ended is not followed.
+    let manifest = root.path().join("runs/a/commerce/manifest.json");
+    std::fs::remove_file(&manifest).unwrap();
+    #[cfg(unix)]
+    std::os::unix::fs::symlink("/etc/passwd", &manifest).unwrap();
+    let (status, problem) = server.request("GET", &format!("/coverage/jobs/{id}/archive"), None);
+    assert_eq!(status, 404, "{problem}");
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("commerce/manifest.json"),
+        "{problem}"
+    );
+
+    // A full run is still running when asked, then cancelled: 409 both times.
+    let (_, job) = server.request("POST", "/coverage/generate", Some(json!({"out": "big"})));
+    let big = job["id"].as_str().unwrap().to_owned();
+    let (status, problem) = server.request("GET", &format!("/coverage/jobs/{big}/archive"), None);
+    assert_eq!(status, 409, "{problem}");
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("still running"),
+        "{problem}"
+    );
+    server.request("DELETE", &format!("/coverage/jobs/{big}"), None);
+    assert_eq!(server.wait(&big)["status"], "cancelled");
+    let (status, problem) = server.request("GET", &format!("/coverage/jobs/{big}/archive"), None);
+    assert_eq!(status, 409, "{problem}");
+    assert!(
+        problem["detail"].as_str().unwrap().contains("cancelled"),
+        "{problem}"
+    );
+
+    let foreign = format!(
+        "GET /coverage/jobs/{id}/archive HTTP/1.1\r\nHost: evil.example\r\nConnection: close\r\n\r\n"
+    );
+    assert_eq!(raw_status(server.addr, &foreign), 403);
+}

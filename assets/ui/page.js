@@ -16,6 +16,14 @@
   const cancelButton = $("cancel-button");
   const progress = $("progress");
   const show = (n) => new Intl.NumberFormat("en-US").format(n);
+  // Dollars with cents and ratios as percents, as the server's templates
+  // and the report write them (src/figures.rs: usd, percent).
+  const cents = new Intl.NumberFormat("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+  const usd = (dollars) => {
+    const rounded = Math.round(dollars * 100);
+    return rounded < 1 && dollars > 0 ? "<$0.01" : `$${cents.format(rounded / 100)}`;
+  };
+  const percent = (ratio) => `${(ratio * 100).toFixed(2)}%`;
   // When the first live figures and estimate arrived (scripts/ui-load.py).
   const markOnce = (name) => performance.getEntriesByName(name).length || performance.mark(name);
 
@@ -285,7 +293,7 @@
     markOnce("coverage:cost");
     $("cost-status").textContent =
       `Tokenizer ${model.tokenizer}${model.approximate ? " (approximate for this model)" : ""}; ` +
-      `${model.input_per_million} / ${model.output_per_million} USD per million tokens in / out.`;
+      `${usd(model.input_per_million)} / ${usd(model.output_per_million)} per million tokens in / out.`;
   }
 
   function fillCost(model) {
@@ -298,7 +306,7 @@
       for (const cell of tr.querySelectorAll("[data-field]")) {
         const value = figures ? figures[cell.dataset.field] : null;
         if (value === null || value === undefined) cell.textContent = "—";
-        else if (cell.dataset.field === "cost") cell.textContent = `$${value.toFixed(4)}`;
+        else if (cell.dataset.field === "cost") cell.textContent = usd(value);
         else cell.textContent = show(value);
       }
     }
@@ -340,10 +348,33 @@
     const ticket = ++browseTicket;
     const answer = await fragment(`/ui/cells/${domain}/${behavior}?seed=${browseSeed()}`);
     if (ticket !== browseTicket) return;
+    // The same cell listed again (another seed) keeps what was typed.
+    const open = $("cell-list").querySelector("[data-seed]");
+    const same = open && open.dataset.domain === domain && open.dataset.behavior === behavior;
+    const typed = same && $("cell-filter") ? $("cell-filter").value : "";
     $("browser-hint").hidden = true;
     place($("cell-list"), answer);
     $("scenario-view").replaceChildren();
+    if (typed && $("cell-filter")) {
+      $("cell-filter").value = typed;
+      filterCell(typed);
+    }
     if (focus) ($("cell-heading") || $("browser-heading")).focus();
+  }
+
+  // Shows the kept scenarios whose id, bins and expected decision hold
+  // every word typed, in any order.
+  function filterCell(text) {
+    const words = text.toLowerCase().split(/\s+/).filter(Boolean);
+    const rows = [...$("cell-list").querySelectorAll("tr[data-filter]")];
+    let shown = 0;
+    for (const row of rows) {
+      const haystack = row.dataset.filter.toLowerCase();
+      row.hidden = !words.every((word) => haystack.includes(word));
+      if (!row.hidden) shown += 1;
+    }
+    $("cell-filter-count").textContent = `${shown} of ${rows.length} shown`;
+    document.querySelector("[data-testid='cell-filter-none']").hidden = shown > 0;
   }
 
   async function openScenario(button) {
@@ -369,6 +400,9 @@
   $("cell-list").addEventListener("click", (event) => {
     const button = event.target.closest("button[data-scenario]");
     if (button) openScenario(button);
+  });
+  $("cell-list").addEventListener("input", (event) => {
+    if (event.target.id === "cell-filter") filterCell(event.target.value);
   });
 
   // ---- generate and save ----------------------------------------------------
@@ -405,11 +439,11 @@
     box.hidden = !subset;
     if (!subset) return;
     const c = subset.combinations;
-    const cost = subset.cost ? `; one run on ${subset.cost.model} ≈ $${subset.cost.cost_usd.toFixed(2)}` : "";
+    const cost = subset.cost ? `; one run on ${subset.cost.model} ≈ ${usd(subset.cost.cost_usd)}` : "";
     document.querySelector('[data-testid="subset-figures"]').textContent =
       `${show(subset.size)} scenarios (lower bound ${show(subset.lower_bound)}) covering ` +
       `${show(c.covered)} of ${show(c.coverable)} coverable ${subset.strength}-way combinations ` +
-      `(${(subset.coverage * 100).toFixed(2)}%); ${show(c.excluded_by_rule)} excluded by rule${cost}`;
+      `(${percent(subset.coverage)}); ${show(c.excluded_by_rule)} excluded by rule${cost}`;
   }
 
   async function startJob(overwrite) {
@@ -418,6 +452,7 @@
     if (bad) return jobStatus(bad);
     if (starting || running) return;
     showRefusal(null);
+    $("written").hidden = true;
     $("written-files").replaceChildren();
     progress.value = 0;
     progress.removeAttribute("data-state");
@@ -534,7 +569,7 @@
           `Done: ${show(files.length - unchanged)} written, ${show(unchanged)} unchanged, ` +
             `${show(data.report.kept)} scenarios in '${data.report.out}'.`,
         );
-        listWritten(data.report);
+        listWritten(job.id, data.report);
         return true;
       }
       case "error": {
@@ -560,11 +595,19 @@
     "/files/" +
     (out === "." ? path : `${out}/${path}`).split("/").map(encodeURIComponent).join("/");
 
+  // Text that may wrap after each `/` and `.` (a path of ids), never
+  // inside a word.
+  function breakable(text) {
+    const parts = text.split(/(?<=[/.])/);
+    return parts.flatMap((part, i) => (i ? [document.createElement("wbr"), part] : [part]));
+  }
+
   function link(out, path, status) {
     const a = document.createElement("a");
     a.href = fileUrl(out, path);
-    a.download = path.split("/").pop();
-    a.textContent = path;
+    // Its folders in its name: two domains' files never collide.
+    a.download = path.replaceAll("/", "_");
+    a.append(...breakable(path));
     a.dataset.testid = "file-link";
     a.dataset.status = status;
     return a;
@@ -577,9 +620,18 @@
     return span;
   }
 
-  // Every written file: each dataset with its golden (and sidecars), then
-  // the manifest of the run.
-  function listWritten(report) {
+  // One archive of the job's files, paths kept; then, folded, every
+  // written file: each dataset with its golden (and sidecars), then the
+  // manifest of the run.
+  function listWritten(jobId, report) {
+    const count = report.files.reduce((n, f) => n + 2 + (f.meta_paths || []).length, 1);
+    const archive = $("archive-link");
+    archive.href = `/coverage/jobs/${encodeURIComponent(jobId)}/archive`;
+    archive.download = `coverage-${jobId}.tar`;
+    $("archive-note").textContent =
+      `(.tar of ${show(count)} files, folders kept: \`tar -xf\` gives the tree of '${report.out}')`;
+    $("written-summary").textContent = `Each of the ${show(count)} files on its own`;
+    $("written").hidden = false;
     const items = [];
     for (const file of report.files) {
       const li = document.createElement("li");
@@ -600,9 +652,10 @@
     $("written-files").replaceChildren(...items);
   }
 
-  // With a token, a plain link cannot carry it: fetch the file and save it.
-  $("written-files").addEventListener("click", async (event) => {
-    const link = event.target.closest("a[data-testid='file-link']");
+  // With a token, a plain link cannot carry it: fetch the file (or the
+  // archive) and save it.
+  $("written").addEventListener("click", async (event) => {
+    const link = event.target.closest("a[href]");
     if (!link || !token) return;
     event.preventDefault();
     const response = await api(link.getAttribute("href"));

@@ -117,11 +117,53 @@ pub fn main() -> ExitCode {
 #[derive(Debug, clap::Args)]
 pub(crate) struct SelectionArgs {
     /// Only this domain (repeat for more; default: all).
-    #[arg(long = "domain", value_name = "ID", long_help = ids_help::<coverage::Domain>())]
+    #[arg(long = "domain", value_name = "ID", long_help = ids_help::<coverage::Domain>(),
+          value_parser = IdParser::<coverage::Domain>::default(), hide_possible_values = true)]
     domains: Vec<coverage::Domain>,
     /// Only this behavior (repeat for more; default: all).
-    #[arg(long = "behavior", value_name = "ID", long_help = ids_help::<coverage::Behavior>())]
+    #[arg(long = "behavior", value_name = "ID", long_help = ids_help::<coverage::Behavior>(),
+          value_parser = IdParser::<coverage::Behavior>::default(), hide_possible_values = true)]
     behaviors: Vec<coverage::Behavior>,
+}
+
+/// Reads a taxonomy id as `FromStr` does (the same message for a bad one)
+/// and names the taxonomy's ids as the possible values, so that completion
+/// scripts offer them; `--help` lists them in words (`ids_help`), so
+/// clap's own list stays hidden.
+#[derive(Clone)]
+struct IdParser<T>(std::marker::PhantomData<T>);
+
+impl<T> Default for IdParser<T> {
+    fn default() -> Self {
+        Self(std::marker::PhantomData)
+    }
+}
+
+impl<T> clap::builder::TypedValueParser for IdParser<T>
+where
+    T: coverage::TaxonomyEnum + std::str::FromStr + Clone + Send + Sync,
+    T::Err: std::error::Error + Send + Sync + 'static,
+{
+    type Value = T;
+
+    fn parse_ref(
+        &self,
+        command: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<T, clap::Error> {
+        (|text: &str| text.parse::<T>()).parse_ref(command, arg, value)
+    }
+
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        Some(Box::new(
+            T::IDS
+                .iter()
+                .map(|&id| clap::builder::PossibleValue::new(id)),
+        ))
+    }
 }
 
 /// `--help` for `--domain` or `--behavior`: what it does and every valid

@@ -114,8 +114,9 @@ pub fn gaps(doc: &ReportDoc) -> String {
     render(header, rows)
 }
 
-/// `cost.csv`: per model, one row per layout and a `total` row. Only the
-/// header when the report has no estimate.
+/// `cost.csv`: per model, a `one_pass` row (each unique conversation
+/// once, as `coverage cost` prices it; no files), one row per layout and a
+/// `total` row. Only the header when the report has no estimate.
 pub fn cost(doc: &ReportDoc) -> String {
     let header = [
         "model",
@@ -139,14 +140,19 @@ pub fn cost(doc: &ReportDoc) -> String {
     let mut rows = Vec::new();
     if let Some(estimate) = &doc.cost {
         for model in &estimate.models {
-            for (layout, f) in model.rows() {
+            let one_pass = [("one_pass", &model.one_pass)];
+            for (layout, f) in one_pass.into_iter().chain(model.rows()) {
                 let f: &CostFigures = f;
+                let files = match layout {
+                    "one_pass" => String::new(),
+                    _ => f.files.to_string(),
+                };
                 rows.push(vec![
                     model.model.clone(),
                     model.tokenizer.clone(),
                     yes_no(model.approximate),
                     layout.to_owned(),
-                    f.files.to_string(),
+                    files,
                     f.conversations.to_string(),
                     f.graded_turns.to_string(),
                     estimate.trials.to_string(),
@@ -173,12 +179,13 @@ pub fn combination(gap: &crate::contract::report_doc::Gap) -> String {
         .join(";")
 }
 
-/// A ratio as the CSV files and the page print it.
+/// A ratio as the CSV files print it (`report.html` prints percents).
 pub fn ratio(value: f64) -> String {
     format!("{value:.4}")
 }
 
-/// An amount of US dollars as the CSV files and the page print it.
+/// An amount of US dollars as the CSV files print it: to the hundredth of
+/// a cent, for summing (`report.html` and the page print cents).
 pub fn money(value: f64) -> String {
     format!("{value:.4}")
 }

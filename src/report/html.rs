@@ -1,28 +1,56 @@
 //! `report.html`: one self-contained page (no script, no fetched style or
-//! font) rendering a [`ReportDoc`]. Heatmaps are SVG written here: each
-//! cell carries its figure as text and a `<title>` tooltip, and the
-//! colour ramp runs from light to dark so it reads in greyscale too.
+//! font) rendering a [`ReportDoc`]. It opens with a contents list; the
+//! long per-pair tables and the per-rule heatmaps are folded
+//! (`<details>`), so the page reads top to bottom at a glance and still
+//! holds every figure. Heatmaps are SVG written here: each cell carries its
+//! figure as text and a `<title>` tooltip, the colour ramp runs from light
+//! to dark so it reads in greyscale too, and each scales to the page's
+//! width (`viewBox`, `width: 100%`). Wide tables scroll inside their own
+//! frame, never the page. Numbers read one way everywhere: thousands
+//! separators, ratios as percents with two decimals, dollars with cents.
 
 use std::fmt::Write;
 
-use super::csv::{combination, money, ratio};
-use crate::contract::report_doc::ReportDoc;
+use super::csv::combination;
+use crate::contract::report_doc::{CostFigures, ReportDoc, TwayFigures};
+use crate::figures::{percent, thousands, usd};
 use crate::taxonomy::{Behavior, Domain};
 
-const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:2rem;max-width:80rem;color:#111}\
-table{border-collapse:collapse;margin:1rem 0}\
-caption{text-align:left;font-weight:600;padding:.25rem 0}\
-th,td{border:1px solid #999;padding:.2rem .5rem}\
-td.n{text-align:right;font-variant-numeric:tabular-nums}\
+const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:0 auto;padding:1rem;max-width:80rem;\
+color:#111;line-height:1.4}\
+nav ol{padding-left:1.5rem}\
+.scroll{overflow-x:auto;max-width:100%;margin:.75rem 0}\
+table{border-collapse:collapse}\
+h1{font-size:1.75rem}\
+caption{text-align:left;font-weight:600;padding:.25rem 0;position:sticky;left:0;max-width:calc(100vw - 2rem)}\
+th,td{border:1px solid #999;padding:.2rem .5rem;text-align:left;vertical-align:top}\
+thead th,th[scope=row]{white-space:nowrap}\
+td.n,th.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}\
+td.zero{color:#999}td.nowrap{white-space:nowrap}tr.pass{font-weight:600}\
+td.text{min-width:18rem}\
+code.hash{display:inline-block;max-width:100%;overflow-x:auto;vertical-align:bottom}\
+details{margin:.75rem 0}summary{cursor:pointer;font-weight:600}\
 figure{margin:1rem 0}figcaption{font-weight:600}\
+svg.heatmap{display:block;width:100%;height:auto}\
 svg text{font-family:system-ui,sans-serif;font-size:11px}";
 
-const LABEL_WIDTH: usize = 260;
+const LABEL_WIDTH: usize = 220;
 const CELL_WIDTH: usize = 120;
 const CELL_HEIGHT: usize = 24;
 const HEADER_HEIGHT: usize = 28;
 const LEGEND_HEIGHT: usize = 56;
 const LEGEND_STEPS: usize = 5;
+
+/// The sections in page order: anchor and heading, for the contents list.
+const SECTIONS: [(&str, &str); 7] = [
+    ("kept", "Kept scenarios per domain and behavior"),
+    ("excluded", "Excluded scenarios per rule"),
+    ("rules", "Rules"),
+    ("axes", "Bins per axis for each pair"),
+    ("tway", "t-way coverage"),
+    ("cost", "Token and cost estimate"),
+    ("subset", "Covering subset"),
+];
 
 /// The whole page.
 pub fn page(doc: &ReportDoc) -> String {
@@ -41,15 +69,17 @@ pub fn page(doc: &ReportDoc) -> String {
     );
     let _ = writeln!(
         html,
-        "<p>Taxonomy hash <code>{}</code>. {} domains × {} behaviors selected: {} raw scenarios, \
-         {} kept, {} excluded.</p>\n</header>\n<main>",
+        "<p>Taxonomy hash <code class=\"hash\">{}</code>. {} domains × {} behaviors selected: \
+         {} raw scenarios, {} kept, {} excluded.</p>\n</header>",
         escape(&doc.taxonomy_hash),
         doc.selection.domains.len(),
         doc.selection.behaviors.len(),
-        doc.totals.raw,
-        doc.totals.kept,
-        doc.totals.excluded
+        thousands(doc.totals.raw),
+        thousands(doc.totals.kept),
+        thousands(doc.totals.excluded)
     );
+    contents(&mut html, doc);
+    html.push_str("<main>\n");
     kept_section(&mut html, doc);
     excluded_section(&mut html, doc);
     rules_section(&mut html, doc);
@@ -59,6 +89,38 @@ pub fn page(doc: &ReportDoc) -> String {
     subset_section(&mut html, doc);
     html.push_str("</main>\n</body>\n</html>\n");
     html
+}
+
+/// The contents list: one link per section the page holds.
+fn contents(html: &mut String, doc: &ReportDoc) {
+    html.push_str("<nav aria-labelledby=\"contents\">\n<h2 id=\"contents\">Contents</h2>\n<ol>\n");
+    for (anchor, heading) in SECTIONS {
+        if anchor == "subset" && doc.subset.is_none() {
+            continue;
+        }
+        let _ = writeln!(html, "<li><a href=\"#{anchor}\">{heading}</a></li>");
+    }
+    html.push_str("</ol>\n</nav>\n");
+}
+
+/// A table in a frame that scrolls sideways on its own when the table is
+/// wider than the page, so the page itself never does.
+fn open_table(html: &mut String, caption: &str) {
+    let _ = writeln!(
+        html,
+        "<div class=\"scroll\">\n<table>\n<caption>{}</caption>",
+        escape(caption)
+    );
+}
+
+fn close_table(html: &mut String) {
+    html.push_str("</tbody>\n</table>\n</div>\n");
+}
+
+/// A right-aligned number cell; zeros are greyed so the others stand out.
+fn count_cell(n: usize) -> String {
+    let class = if n == 0 { "n zero" } else { "n" };
+    format!("<td class=\"{class}\">{}</td>", thousands(n))
 }
 
 fn kept_section(html: &mut String, doc: &ReportDoc) {
@@ -80,9 +142,9 @@ fn kept_section(html: &mut String, doc: &ReportDoc) {
                     "{} × {}: {} kept of {} raw, {} excluded",
                     d.id(),
                     b.id(),
-                    pair.kept,
-                    pair.raw,
-                    pair.raw - pair.kept
+                    thousands(pair.kept),
+                    thousands(pair.raw),
+                    thousands(pair.raw - pair.kept)
                 ),
             )
         },
@@ -90,67 +152,109 @@ fn kept_section(html: &mut String, doc: &ReportDoc) {
     html.push_str("</section>\n");
 }
 
+/// What each rule removed: one compact table of rules by behavior, then
+/// each binding rule's heatmap, folded (most of their cells are zeros).
 fn excluded_section(html: &mut String, doc: &ReportDoc) {
     html.push_str(
         "<section id=\"excluded\">\n<h2>Excluded scenarios per rule</h2>\n\
-         <p>One heatmap per rule, in the order rules run: each cell counts the scenarios of a \
-         pair that this rule removed. A rule that removed nothing here shows only zeros.</p>\n",
+         <p>What each rule removed in each behavior, summed over the selected domains, in the \
+         order rules run. A rule that removed nothing here is not binding. Each binding rule's \
+         count per domain and behavior is a heatmap below, folded.</p>\n",
     );
-    for rule in &doc.rules {
+    let behaviors = &doc.selection.behaviors;
+    open_table(html, "Scenarios removed per rule and behavior");
+    html.push_str("<thead><tr><th scope=\"col\">#</th><th scope=\"col\">rule</th>");
+    for b in behaviors {
+        let _ = write!(html, "<th scope=\"col\" class=\"n\">{}</th>", b.id());
+    }
+    html.push_str("<th scope=\"col\" class=\"n\">total</th></tr></thead>\n<tbody>\n");
+    for (i, rule) in doc.rules.iter().enumerate() {
+        let _ = write!(
+            html,
+            "<tr><td class=\"n\">{}</td><th scope=\"row\"><code>{}</code></th>",
+            i + 1,
+            escape(&rule.id)
+        );
+        for &b in behaviors {
+            let removed = doc
+                .pairs
+                .iter()
+                .filter(|p| p.summary.behavior == b)
+                .map(|p| p.summary.excluded.get(&rule.id).copied().unwrap_or(0))
+                .sum();
+            html.push_str(&count_cell(removed));
+        }
+        let _ = writeln!(html, "{}</tr>", count_cell(rule.removed));
+    }
+    close_table(html);
+    for rule in doc.rules.iter().filter(|r| r.binding) {
+        let _ = writeln!(
+            html,
+            "<details>\n<summary>Removed by <code>{}</code> per domain and behavior ({})</summary>",
+            escape(&rule.id),
+            thousands(rule.removed)
+        );
         let id = format!("heatmap-rule-{}", rule.id);
         let caption = format!(
-            "Removed by {} ({}, {} in total{})",
+            "Removed by {} ({}, {} in total)",
             rule.id,
             rule.kind,
-            rule.removed,
-            if rule.binding { "" } else { ", not binding" }
+            thousands(rule.removed)
         );
         heatmap(html, doc, &id, &caption, |d, b| {
             let pair = pair(doc, d, b);
             let removed = pair.excluded.get(&rule.id).copied().unwrap_or(0);
             (
                 removed,
-                format!(
-                    "{} × {}: {} removed by {}",
-                    d.id(),
-                    b.id(),
-                    removed,
-                    rule.id
-                ),
+                format!("{} × {}: {removed} removed by {}", d.id(), b.id(), rule.id),
             )
         });
+        html.push_str("</details>\n");
     }
     html.push_str("</section>\n");
 }
 
 fn rules_section(html: &mut String, doc: &ReportDoc) {
+    html.push_str("<section id=\"rules\">\n<h2>Rules</h2>\n");
+    open_table(
+        html,
+        "Rules in the order they run, with what each removed in this selection",
+    );
     html.push_str(
-        "<section id=\"rules\">\n<h2>Rules</h2>\n<table>\n\
-         <caption>Rules in the order they run, with what each removed in this selection</caption>\n\
-         <thead><tr><th scope=\"col\">#</th><th scope=\"col\">rule</th><th scope=\"col\">kind</th>\
-         <th scope=\"col\">removed</th><th scope=\"col\">binding</th><th scope=\"col\">rationale</th></tr></thead>\n<tbody>\n",
+        "<thead><tr><th scope=\"col\">#</th><th scope=\"col\">rule</th><th scope=\"col\">kind</th>\
+         <th scope=\"col\" class=\"n\">removed</th><th scope=\"col\">binding</th>\
+         <th scope=\"col\">rationale</th></tr></thead>\n<tbody>\n",
     );
     for (i, rule) in doc.rules.iter().enumerate() {
         let _ = writeln!(
             html,
             "<tr><td class=\"n\">{}</td><th scope=\"row\"><code>{}</code></th><td>{}</td>\
-             <td class=\"n\">{}</td><td>{}</td><td>{}</td></tr>",
+             {}<td>{}</td><td class=\"text\">{}</td></tr>",
             i + 1,
             escape(&rule.id),
             escape(&rule.kind),
-            rule.removed,
+            count_cell(rule.removed),
             if rule.binding { "yes" } else { "no" },
             escape(rule.rationale.trim())
         );
     }
-    html.push_str("</tbody>\n</table>\n</section>\n");
+    close_table(html);
+    html.push_str("</section>\n");
 }
 
 fn axes_section(html: &mut String, doc: &ReportDoc) {
+    let _ = writeln!(
+        html,
+        "<section id=\"axes\">\n<h2>Bins per axis for each pair</h2>\n\
+         <p>How many scenarios of each pair every rule kept in each bin of each axis, out of \
+         how many the pair has (kept / raw).</p>\n\
+         <details>\n<summary>Kept / raw per bin, {} pairs</summary>",
+        thousands(doc.pairs.len())
+    );
+    open_table(html, "Kept / raw scenarios of each pair per axis bin");
     html.push_str(
-        "<section id=\"axes\">\n<h2>Bins per axis for each pair</h2>\n<table>\n\
-         <caption>Kept / raw scenarios of each pair per axis bin</caption>\n<thead>\n<tr>\
-         <th scope=\"col\" rowspan=\"2\">domain</th><th scope=\"col\" rowspan=\"2\">behavior</th>",
+        "<thead>\n<tr><th scope=\"col\" rowspan=\"2\">domain</th>\
+         <th scope=\"col\" rowspan=\"2\">behavior</th>",
     );
     for axis in &doc.axes {
         let _ = write!(
@@ -162,7 +266,7 @@ fn axes_section(html: &mut String, doc: &ReportDoc) {
     }
     html.push_str("</tr>\n<tr>");
     for bin in doc.axes.iter().flat_map(|a| &a.bins) {
-        let _ = write!(html, "<th scope=\"col\">{}</th>", escape(bin));
+        let _ = write!(html, "<th scope=\"col\" class=\"n\">{}</th>", escape(bin));
     }
     html.push_str("</tr>\n</thead>\n<tbody>\n");
     for pair in &doc.pairs {
@@ -173,11 +277,17 @@ fn axes_section(html: &mut String, doc: &ReportDoc) {
             pair.summary.behavior.id()
         );
         for bin in pair.axes.iter().flat_map(|a| &a.bins) {
-            let _ = write!(html, "<td class=\"n\">{} / {}</td>", bin.kept, bin.raw);
+            let _ = write!(
+                html,
+                "<td class=\"n\">{} / {}</td>",
+                thousands(bin.kept),
+                thousands(bin.raw)
+            );
         }
         html.push_str("</tr>\n");
     }
-    html.push_str("</tbody>\n</table>\n</section>\n");
+    close_table(html);
+    html.push_str("</details>\n</section>\n");
 }
 
 fn tway_section(html: &mut String, doc: &ReportDoc) {
@@ -187,16 +297,22 @@ fn tway_section(html: &mut String, doc: &ReportDoc) {
          the combinations of their bins that some kept scenario holds. <em>Forbidden</em> \
          combinations are those every scenario of which an exclude rule matches; \
          <em>coverage of allowed</em> leaves them out. A <em>gap</em> is a combination that is \
-         not forbidden yet no kept scenario holds.</p>\n<table>\n\
-         <caption>t-way coverage over every selected pair</caption>\n",
+         not forbidden yet no kept scenario holds.</p>\n",
     );
+    open_table(html, "t-way coverage over every selected pair");
     tway_head(html, false);
     for t in &doc.tway {
         html.push_str("<tr>");
         tway_cells(html, t);
         html.push_str("</tr>\n");
     }
-    html.push_str("</tbody>\n</table>\n<table>\n<caption>t-way coverage per pair</caption>\n");
+    close_table(html);
+    let _ = writeln!(
+        html,
+        "<details>\n<summary>t-way coverage per pair, {} pairs</summary>",
+        thousands(doc.pairs.len())
+    );
+    open_table(html, "t-way coverage per pair");
     tway_head(html, true);
     for pair in &doc.pairs {
         for t in &pair.tway {
@@ -210,13 +326,23 @@ fn tway_section(html: &mut String, doc: &ReportDoc) {
             html.push_str("</tr>\n");
         }
     }
+    close_table(html);
+    let gaps = thousands(doc.gaps.len());
     let _ = writeln!(
         html,
-        "</tbody>\n</table>\n<table>\n<caption>Gaps: {} combinations not forbidden but lost, \
-         with the rules that removed every scenario holding them</caption>\n\
-         <thead><tr><th scope=\"col\">domain</th><th scope=\"col\">behavior</th><th scope=\"col\">t</th>\
-         <th scope=\"col\">combination</th><th scope=\"col\">scenarios</th><th scope=\"col\">rules</th></tr></thead>\n<tbody>",
-        doc.gaps.len()
+        "</details>\n<details>\n<summary>Gaps: {gaps} combinations not forbidden but lost</summary>"
+    );
+    open_table(
+        html,
+        &format!(
+            "Gaps: {gaps} combinations not forbidden but lost, with the rules that removed \
+             every scenario holding them"
+        ),
+    );
+    html.push_str(
+        "<thead><tr><th scope=\"col\">domain</th><th scope=\"col\">behavior</th>\
+         <th scope=\"col\" class=\"n\">t</th><th scope=\"col\">combination</th>\
+         <th scope=\"col\" class=\"n\">scenarios</th><th scope=\"col\">rules</th></tr></thead>\n<tbody>\n",
     );
     for gap in &doc.gaps {
         let _ = writeln!(
@@ -227,11 +353,12 @@ fn tway_section(html: &mut String, doc: &ReportDoc) {
             gap.behavior.id(),
             gap.t,
             escape(&combination(gap)),
-            gap.cells,
+            thousands(gap.cells),
             escape(&gap.rules.join(", "))
         );
     }
-    html.push_str("</tbody>\n</table>\n</section>\n");
+    close_table(html);
+    html.push_str("</details>\n</section>\n");
 }
 
 fn tway_head(html: &mut String, per_pair: bool) {
@@ -240,24 +367,24 @@ fn tway_head(html: &mut String, per_pair: bool) {
         html.push_str("<th scope=\"col\">domain</th><th scope=\"col\">behavior</th>");
     }
     html.push_str(
-        "<th scope=\"col\">t</th><th scope=\"col\">combinations</th><th scope=\"col\">forbidden</th>\
-         <th scope=\"col\">covered</th><th scope=\"col\">gaps</th><th scope=\"col\">coverage</th>\
-         <th scope=\"col\">coverage of allowed</th></tr></thead>\n<tbody>\n",
+        "<th scope=\"col\" class=\"n\">t</th><th scope=\"col\" class=\"n\">combinations</th>\
+         <th scope=\"col\" class=\"n\">forbidden</th><th scope=\"col\" class=\"n\">covered</th>\
+         <th scope=\"col\" class=\"n\">gaps</th><th scope=\"col\" class=\"n\">coverage</th>\
+         <th scope=\"col\" class=\"n\">coverage of allowed</th></tr></thead>\n<tbody>\n",
     );
 }
 
-fn tway_cells(html: &mut String, t: &crate::contract::report_doc::TwayFigures) {
+fn tway_cells(html: &mut String, t: &TwayFigures) {
     let _ = write!(
         html,
-        "<td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>\
-         <td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>",
+        "<td class=\"n\">{}</td>{}{}{}{}<td class=\"n\">{}</td><td class=\"n\">{}</td>",
         t.t,
-        t.combinations,
-        t.forbidden,
-        t.covered,
-        t.gaps,
-        ratio(t.coverage),
-        ratio(t.coverage_allowed)
+        count_cell(t.combinations),
+        count_cell(t.forbidden),
+        count_cell(t.covered),
+        count_cell(t.gaps),
+        percent(t.coverage),
+        percent(t.coverage_allowed)
     );
 }
 
@@ -275,66 +402,73 @@ fn subset_section(html: &mut String, doc: &ReportDoc) {
          <p>{} of the {} kept scenarios, chosen so that every combination of {t} factor values \
          (domain, behavior and every axis) that a kept scenario holds is held by one of them{}. \
          No covering subset is smaller than {}.</p>",
-        subset.size,
-        doc.totals.kept,
+        thousands(subset.size),
+        thousands(doc.totals.kept),
         subset
             .budget
-            .map(|b| format!(", as far as a budget of {b} scenarios allows"))
+            .map(|b| format!(", as far as a budget of {} scenarios allows", thousands(b)))
             .unwrap_or_default(),
-        subset.lower_bound
+        thousands(subset.lower_bound)
     );
+    open_table(html, &format!("{t}-way combinations of the selection"));
     let _ = writeln!(
         html,
-        "<table>\n<caption>{t}-way combinations of the selection</caption>\n\
-         <tr><th>in the grid</th><th>excluded by rule</th><th>coverable</th><th>covered</th>\
-         <th>uncovered</th><th>coverage of coverable</th></tr>\n\
-         <tr><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>\
-         <td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>\n</table>",
-        c.in_grid,
-        c.excluded_by_rule,
-        c.coverable,
-        c.covered,
-        c.uncovered,
-        ratio(subset.coverage)
+        "<thead><tr><th scope=\"col\" class=\"n\">in the grid</th>\
+         <th scope=\"col\" class=\"n\">excluded by rule</th><th scope=\"col\" class=\"n\">coverable</th>\
+         <th scope=\"col\" class=\"n\">covered</th><th scope=\"col\" class=\"n\">uncovered</th>\
+         <th scope=\"col\" class=\"n\">coverage of coverable</th></tr></thead>\n<tbody>\n\
+         <tr>{}{}{}{}{}<td class=\"n\">{}</td></tr>",
+        count_cell(c.in_grid),
+        count_cell(c.excluded_by_rule),
+        count_cell(c.coverable),
+        count_cell(c.covered),
+        count_cell(c.uncovered),
+        percent(subset.coverage)
     );
+    close_table(html);
     if let Some(cost) = &subset.cost {
         let _ = writeln!(
             html,
-            "<p>One run of the subset on {} (rates of {}): {} input and {} output tokens, \
-             USD {}.</p>",
+            "<p>One run of the subset on {} (rates of {}): {} input and {} output tokens, {}.</p>",
             escape(&cost.model),
             escape(&cost.rates_date),
-            cost.input_tokens,
-            cost.output_tokens,
-            money(cost.cost_usd)
+            thousands(cost.input_tokens),
+            thousands(cost.output_tokens),
+            usd(cost.cost_usd)
         );
     }
     if let Some(k) = subset.keep_from {
         let _ = writeln!(
             html,
             "<p>Kept from the earlier subset: {} of its {} scenarios ({} dropped); {} added.</p>",
-            k.retained, k.previous, k.dropped, k.added
+            thousands(k.retained),
+            thousands(k.previous),
+            thousands(k.dropped),
+            thousands(k.added)
         );
     }
+    open_table(html, "Combinations excluded by rule (never asked for)");
     html.push_str(
-        "<table>\n<caption>Combinations excluded by rule (never asked for)</caption>\n\
-         <tr><th>combination</th><th>rules</th></tr>\n",
+        "<thead><tr><th scope=\"col\">combination</th><th scope=\"col\">rules</th></tr></thead>\n<tbody>\n",
     );
     for combination in &subset.excluded_combinations {
         let _ = writeln!(
             html,
-            "<tr><td>{}</td><td>{}</td></tr>",
+            "<tr><td><code>{}</code></td><td>{}</td></tr>",
             escape(&combination.text()),
             escape(&combination.rules.join(", "))
         );
     }
-    html.push_str("</table>\n<details>\n<summary>The subset's scenarios</summary>\n<ul>\n");
+    close_table(html);
+    html.push_str("<details>\n<summary>The subset's scenarios</summary>\n<ul>\n");
     for id in &subset.scenarios {
-        let _ = writeln!(html, "<li><code>{}</code></li>", escape(id));
+        let _ = writeln!(html, "<li><code>{}</code></li>", breakable(id));
     }
     html.push_str("</ul>\n</details>\n</section>\n");
 }
 
+/// One pass first (each unique conversation once, what `coverage cost`
+/// prints), then each layout and every layout together.
 fn cost_section(html: &mut String, doc: &ReportDoc) {
     html.push_str("<section id=\"cost\">\n<h2>Token and cost estimate</h2>\n");
     let Some(estimate) = &doc.cost else {
@@ -342,52 +476,81 @@ fn cost_section(html: &mut String, doc: &ReportDoc) {
         return;
     };
     let output = match estimate.output_tokens {
-        Some(n) => format!("{n} output tokens per graded turn"),
+        Some(n) => format!("{} output tokens per graded turn", thousands(n)),
         None => format!(
             "the reference reply's tokens as output, {} for the final reply (which has no reference)",
-            estimate.final_reply_tokens
+            thousands(estimate.final_reply_tokens)
         ),
     };
     let _ = writeln!(
         html,
         "<p>Each graded turn sends the system prompt, the tools and the conversation up to that \
-         turn as input, with {}; {} trial(s). Rates (USD per million tokens) from {}, dated {}. \
-         Counts marked approximate use an OpenAI tokenizer for another vendor's model.</p>",
+         turn as input, with {}; {} trial(s). <em>One pass</em> runs each unique conversation \
+         once: what <code>coverage cost</code> prints, and what running any one layout costs; \
+         every layout holds the same conversations, so running them all repeats each one per \
+         layout (<em>total</em>). Rates (USD per million tokens) from {}, dated {}. Counts \
+         marked approximate use an OpenAI tokenizer for another vendor's model.</p>",
         escape(&output),
         estimate.trials,
         escape(&estimate.rates_source),
         escape(&estimate.rates_date)
     );
+    open_table(
+        html,
+        "Tokens and cost per model: one pass, each layout and every layout, every trial included",
+    );
     html.push_str(
-        "<table>\n<caption>Tokens and cost per model and layout, every trial included</caption>\n\
-         <thead><tr><th scope=\"col\">model</th><th scope=\"col\">tokenizer</th><th scope=\"col\">layout</th>\
-         <th scope=\"col\">files</th><th scope=\"col\">conversations</th><th scope=\"col\">graded turns</th>\
-         <th scope=\"col\">input tokens</th><th scope=\"col\">output tokens</th>\
-         <th scope=\"col\">input USD</th><th scope=\"col\">output USD</th><th scope=\"col\">total USD</th></tr></thead>\n<tbody>\n",
+        // The cost first after the row's name, so it is on screen however
+        // narrow the window; the tokenizer, the least read, last.
+        "<thead><tr><th scope=\"col\">model</th><th scope=\"col\">run</th>\
+         <th scope=\"col\" class=\"n\">total USD</th><th scope=\"col\" class=\"n\">conversations</th>\
+         <th scope=\"col\" class=\"n\">graded turns</th><th scope=\"col\" class=\"n\">input tokens</th>\
+         <th scope=\"col\" class=\"n\">output tokens</th><th scope=\"col\" class=\"n\">input USD</th>\
+         <th scope=\"col\" class=\"n\">output USD</th><th scope=\"col\" class=\"n\">files</th>\
+         <th scope=\"col\">tokenizer</th></tr></thead>\n<tbody>\n",
     );
     for model in &estimate.models {
         let tokenizer = model.tokenizer_label();
-        for (layout, f) in model.rows() {
+        let rows = [("one pass", &model.one_pass)]
+            .into_iter()
+            .chain(model.rows());
+        for (run, f) in rows {
+            let pass = if run == "one pass" {
+                " class=\"pass\""
+            } else {
+                ""
+            };
             let _ = writeln!(
                 html,
-                "<tr><th scope=\"row\">{}</th><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>\
-                 <td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>\
-                 <td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+                "<tr{pass}><th scope=\"row\">{}</th><td class=\"nowrap\">{run}</td>{}<td class=\"nowrap\">{}</td></tr>",
                 escape(&model.model),
-                escape(&tokenizer),
-                layout,
-                f.files,
-                f.conversations,
-                f.graded_turns,
-                f.input_tokens,
-                f.output_tokens,
-                money(f.input_cost),
-                money(f.output_cost),
-                money(f.cost)
+                cost_cells(f),
+                escape(&tokenizer)
             );
         }
     }
-    html.push_str("</tbody>\n</table>\n</section>\n");
+    close_table(html);
+    html.push_str("</section>\n");
+}
+
+/// A row's figures; a pass that is no layout has no files.
+fn cost_cells(f: &CostFigures) -> String {
+    let files = match f.files {
+        0 => "—".to_owned(),
+        n => thousands(n),
+    };
+    format!(
+        "<td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>\
+         <td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td>\
+         <td class=\"n\">{}</td><td class=\"n\">{files}</td>",
+        usd(f.cost),
+        thousands(f.conversations),
+        thousands(f.graded_turns),
+        thousands(f.input_tokens),
+        thousands(f.output_tokens),
+        usd(f.input_cost),
+        usd(f.output_cost)
+    )
 }
 
 fn pair(
@@ -426,7 +589,8 @@ fn heatmap(
         // The caption heads its figure: a reader scanning down meets the
         // name before the grid it names.
         "<figure>\n<figcaption>{}</figcaption>\n<svg class=\"heatmap\" id=\"{id}\" xmlns=\"http://www.w3.org/2000/svg\" \
-         width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\" role=\"img\" \
+         width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\" \
+         style=\"max-width:{width}px\" role=\"img\" \
          aria-labelledby=\"{id}-title\">\n<title id=\"{id}-title\">{}</title>",
         escape(caption),
         escape(caption)
@@ -456,10 +620,11 @@ fn heatmap(
                 html,
                 "<g class=\"cell\"><title>{}</title><rect x=\"{x}\" y=\"{y}\" width=\"{CELL_WIDTH}\" \
                  height=\"{CELL_HEIGHT}\" fill=\"{fill}\" stroke=\"#666\" stroke-width=\"0.5\"/>\
-                 <text x=\"{}\" y=\"{}\" text-anchor=\"middle\" fill=\"{ink}\">{count}</text></g>",
+                 <text x=\"{}\" y=\"{}\" text-anchor=\"middle\" fill=\"{ink}\">{}</text></g>",
                 escape(tooltip),
                 x + CELL_WIDTH / 2,
-                y + CELL_HEIGHT / 2 + 4
+                y + CELL_HEIGHT / 2 + 4,
+                thousands(*count)
             );
         }
     }
@@ -478,9 +643,10 @@ fn heatmap(
         let _ = writeln!(
             html,
             "<rect x=\"{x}\" y=\"{legend_y}\" width=\"60\" height=\"20\" fill=\"{fill}\" stroke=\"#666\" \
-             stroke-width=\"0.5\"/><text x=\"{}\" y=\"{}\" text-anchor=\"middle\" fill=\"{ink}\">{count}</text>",
+             stroke-width=\"0.5\"/><text x=\"{}\" y=\"{}\" text-anchor=\"middle\" fill=\"{ink}\">{}</text>",
             x + 30,
-            legend_y + 14
+            legend_y + 14,
+            thousands(count)
         );
     }
     let _ = writeln!(html, "</g>\n</svg>\n</figure>");
@@ -509,4 +675,10 @@ pub fn escape(text: &str) -> String {
         }
     }
     out
+}
+
+/// An id, escaped, that may wrap after its dots and never inside a word:
+/// `a.b` as `a.<wbr>b`.
+pub fn breakable(id: &str) -> String {
+    escape(id).replace('.', ".<wbr>")
 }

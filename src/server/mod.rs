@@ -6,9 +6,10 @@
 //! `routes` builds the router; `handlers/` has one file per resource;
 //! `error` maps the library's errors to problem responses; `request`
 //! checks what clients send; `state` holds the jobs; `events` streams
-//! them; `listen` accepts connections and times them out; `openapi`
+//! them; `archive` packs a finished job's files into one tar; `listen` accepts connections and times them out; `openapi`
 //! describes it all.
 
+pub mod archive;
 pub mod error;
 pub mod events;
 pub mod guard;

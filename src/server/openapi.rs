@@ -27,6 +27,7 @@ use crate::taxonomy::{Behavior, Domain, Scenario};
         handlers::jobs::get,
         handlers::jobs::cancel,
         handlers::jobs::events,
+        handlers::jobs::archive,
         handlers::manifest::manifest,
         handlers::cost::cost,
         handlers::scenarios::scenario,

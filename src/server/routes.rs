@@ -34,6 +34,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/coverage/jobs", get(jobs::list))
         .route("/coverage/jobs/{id}", get(jobs::get).delete(jobs::cancel))
         .route("/coverage/jobs/{id}/events", get(jobs::events))
+        .route("/coverage/jobs/{id}/archive", get(jobs::archive))
         .route("/coverage/manifest", get(manifest::manifest))
         .route("/coverage/scenarios/{id}", get(scenarios::scenario))
         .route("/files/{*path}", get(files::file))

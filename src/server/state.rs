@@ -379,6 +379,13 @@ impl JobRecord {
         }
     }
 
+    /// The report of a job that succeeded; `None` while it runs and when it
+    /// failed or was cancelled.
+    pub fn report(&self) -> Option<RunReport> {
+        let json = self.lock().report.clone()?;
+        Some(serde_json::from_slice(&json).expect("the report this server serialized"))
+    }
+
     pub fn view(&self) -> JobView {
         let (mut view, report) = self.view_without_report();
         // Outside the lock: checking 2.4 MB of JSON takes milliseconds.

@@ -6,7 +6,7 @@ use askama::Template;
 
 use super::Choice;
 use crate::contract::dataset::Role;
-use crate::contract::golden::id_of;
+use crate::contract::golden::{Demand, id_of};
 use crate::coverage::Coverage;
 use crate::generate::{Deal, Generated, generate, pair_dataset_id};
 use crate::taxonomy::{Behavior, Domain, Scenario};
@@ -25,6 +25,8 @@ fn choice<T: TaxonomyEnum>(entry: T) -> Choice {
 pub struct KeptEntry {
     pub id: String,
     pub bins: String,
+    /// The outcome table's decision: the golden's `final_outcome.decision`.
+    pub decision: &'static str,
 }
 
 #[derive(Clone, Debug)]
@@ -59,6 +61,7 @@ impl CellList {
                 .map(|scenario| KeptEntry {
                     id: scenario.id(),
                     bins: scenario.bins_text(),
+                    decision: scenario.decision().id(),
                 })
                 .collect(),
             excluded: coverage
@@ -71,6 +74,16 @@ impl CellList {
                 })
                 .collect(),
         }
+    }
+}
+
+/// What a trap demands, in words that wrap on a phone (its JSON has no
+/// spaces to wrap at).
+fn demand_text(demand: &Demand) -> String {
+    match demand {
+        Demand::Price { amount } => format!("a unit price of {amount:.2}"),
+        Demand::LimitException { value } => format!("an exception to the limit for {value:.2}"),
+        Demand::Offer { offer_id } => format!("the offer {offer_id}, which does not apply"),
     }
 }
 
@@ -159,7 +172,7 @@ impl ScenarioView {
                 facts
             })
             .chain(golden.trap.iter().map(|t| {
-                let demands = serde_json::to_string(&t.demands).unwrap_or_default();
+                let demands = demand_text(&t.demands);
                 fact(
                     "Trap",
                     format!("{} at turn {}, demands {demands}", t.kind, t.turn),

@@ -315,7 +315,10 @@ impl Page {
 
 pub use crate::figures::thousands;
 
-/// Dollars as the report writes them: four decimals.
+/// Dollars with cents, as the report and the script write them.
 pub fn usd(value: &f64) -> String {
-    format!("${value:.4}")
+    crate::figures::usd(*value)
 }
+
+/// Ids that wrap after their dots only, as the report writes them (`|safe`).
+pub use crate::report::html::breakable;

@@ -83,6 +83,9 @@ impl Browser {
                 "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
                 "--no-first-run", "--window-size=1400,2600",
+                // Scrollbars that take no width, as on a phone: the page's
+                // width is then the window's (`innerWidth`) exactly.
+                "--hide-scrollbars",
                 format!("--user-data-dir={}", profile.path().display()),
                 // The network unplugged: no name but the loopback resolves.
                 "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
@@ -329,10 +332,13 @@ async fn visit(client: Client, url: String, root: PathBuf) {
     keyboard_alone_changes_the_selection(&browser).await;
     a_stale_answer_never_overwrites_a_newer_one(&browser).await;
     scenario_opens_from_the_grid(&browser).await;
+    a_cell_filters_and_shows_expected_decisions(&browser).await;
+    a_trap_scenario_fits_a_phone_and_a_wide_window(&browser).await;
     generate_save_download_and_refuse(&browser, &url, &root).await;
     cancel_a_long_job(&browser).await;
     one_click_is_one_job(&browser).await;
     the_token_is_asked_for_and_sent(&browser).await;
+    the_report_fits_a_phone_and_a_wide_window(&browser).await;
 }
 
 /// No request left localhost and every control has a name.
@@ -459,7 +465,7 @@ async fn selection_matches_manifest_and_report(browser: &Page) {
             .iter()
             .find(|m| m["model"] == model)
             .unwrap();
-        let total = format!("${:.4}", expected["total"]["cost"].as_f64().unwrap());
+        let total = coverage::figures::usd(expected["total"]["cost"].as_f64().unwrap());
         let script = format!(
             "return document.getElementById('cost').dataset.state === 'ready' && \
              document.getElementById('model').value === '{model}' && \
@@ -468,18 +474,23 @@ async fn selection_matches_manifest_and_report(browser: &Page) {
         browser
             .until(&format!("the {model} cost {total}"), &script)
             .await;
-        // One pass first, as `coverage cost` prices it, with how many
-        // unique conversations it runs.
+        // One pass first, as `coverage cost` prices it (in cents), with how
+        // many unique conversations it runs.
         let one_pass = browser
-            .js("return [...document.querySelectorAll(\"tr[data-cost='one_pass'] [data-field]\")].map((c) => c.textContent)")
+            .js("return Object.fromEntries([...document.querySelectorAll(\"tr[data-cost='one_pass'] [data-field]\")].map((c) => [c.dataset.field, c.textContent]))")
             .await;
         assert_eq!(
-            one_pass[0].as_str().unwrap().replace(',', ""),
+            one_pass["conversations"].as_str().unwrap().replace(',', ""),
             expected["one_pass"]["conversations"].to_string()
         );
+        let cost = one_pass["cost"].as_str().unwrap();
         assert_eq!(
-            one_pass[4],
-            format!("${:.4}", expected["one_pass"]["cost"].as_f64().unwrap())
+            cost,
+            coverage::figures::usd(expected["one_pass"]["cost"].as_f64().unwrap())
+        );
+        assert!(
+            cost.starts_with('$') && cost.split('.').nth(1).unwrap().len() == 2,
+            "{cost}"
         );
         let tokens = browser
             .js("return document.querySelector(\"tr[data-cost='total'] [data-field='input_tokens']\").textContent")
@@ -657,6 +668,207 @@ async fn scenario_opens_from_the_grid(browser: &Page) {
         .await;
 }
 
+/// The trap scenario whose demands (JSON with no space to wrap at) pushed
+/// the page to 413 px on a 390 px phone.
+const TRAP: &str = "checkout_payments.adversarial_trap.low.hard.backorder.out_of_policy";
+
+/// The ids (`code` and `.id` elements on screen) broken inside a word: by
+/// their computed style, or by a measured line break that does not fall
+/// after a hyphen, underscore, dot, slash or space.
+const IDS_BROKEN_MID_WORD: &str = "const broken = []; \
+    for (const el of document.querySelectorAll('code, .id')) { \
+      if (!el.getClientRects().length) continue; \
+      const style = getComputedStyle(el); \
+      if (style.wordBreak === 'break-all' || style.overflowWrap === 'anywhere') { \
+        broken.push(`${el.textContent}: ${style.wordBreak} ${style.overflowWrap}`); continue; } \
+      let prev = null; \
+      const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT); \
+      for (let node = walker.nextNode(); node; node = walker.nextNode()) { \
+        for (let i = 0; i < node.length; i++) { \
+          const ch = node.data[i]; \
+          /* A space at the end of a line has no box: it still allows the break. */ \
+          if (/\\s/.test(ch)) { if (prev) prev = { ch, top: prev.top }; continue; } \
+          const range = document.createRange(); range.setStart(node, i); range.setEnd(node, i + 1); \
+          const rect = range.getClientRects()[0]; \
+          if (!rect || !rect.width) continue; \
+          if (prev && rect.top > prev.top + 2 && !/[-_./\\s]/.test(prev.ch)) \
+            broken.push(`${el.textContent}: ${prev.ch}|${ch}`); \
+          prev = { ch, top: rect.top }; } } } \
+    return broken";
+
+/// Resizes the window to `width` × `height` and checks that the document
+/// is exactly as wide as the window (nothing scrolls the page sideways)
+/// and that no id on screen breaks inside a word. Returns the document's
+/// height.
+async fn fits(browser: &Page, width: u32, height: u32, what: &str) -> u64 {
+    browser.client.set_window_size(width, height).await.unwrap();
+    let sizes = browser
+        .until(
+            &format!("a window {width} px wide"),
+            &format!(
+                "return window.innerWidth === {width} && [document.documentElement.scrollWidth, \
+                 window.innerWidth, document.documentElement.scrollHeight]"
+            ),
+        )
+        .await;
+    assert_eq!(
+        sizes[0], sizes[1],
+        "{what} at {width}×{height}: the document's width against the window's"
+    );
+    let broken = browser.js(IDS_BROKEN_MID_WORD).await;
+    assert_eq!(
+        broken,
+        json!([]),
+        "{what} at {width}×{height}: ids broken mid-word"
+    );
+    sizes[2].as_u64().unwrap()
+}
+
+/// A cell lists each kept scenario with the decision its golden expects,
+/// and typing words narrows the list to the scenarios holding them all.
+async fn a_cell_filters_and_shows_expected_decisions(browser: &Page) {
+    browser
+        .click("grid-checkout_payments-adversarial_trap")
+        .await;
+    browser
+        .until(
+            "the trap cell's list",
+            &format!("return !!document.querySelector(\"[data-testid='scenario-{TRAP}']\")"),
+        )
+        .await;
+    let shown = browser.text(&format!("decision-{TRAP}")).await;
+    let golden = json_of(&["show", TRAP, "--json"]);
+    assert_eq!(shown, golden["golden"]["final_outcome"]["decision"]);
+
+    let words = ["out_of_policy", "decline"];
+    let coverage = coverage::Coverage::evaluate(42);
+    let cell = coverage::Selection::new(
+        vec![coverage::taxonomy::Domain::CheckoutPayments],
+        vec![coverage::taxonomy::Behavior::AdversarialTrap],
+    );
+    let total = coverage.kept(&cell).count();
+    let mut expected: Vec<String> = coverage
+        .kept(&cell)
+        .filter(|s| {
+            let text = format!("{} {} {}", s.id(), s.bins_text(), s.decision().id());
+            words.iter().all(|w| text.contains(w))
+        })
+        .map(|s| s.id())
+        .collect();
+    expected.sort();
+    assert!(
+        !expected.is_empty() && expected.len() < total,
+        "the filter must narrow the list: {} of {total}",
+        expected.len()
+    );
+    browser.fill("cell-filter", &words.join(" ")).await;
+    let listed = browser
+        .until(
+            "the filtered list",
+            &format!(
+                "const count = document.querySelector(\"[data-testid='cell-filter-count']\").textContent; \
+                 return count === '{} of {total} shown' && \
+                 [...document.querySelectorAll('#cell-scenarios tbody tr')].filter(r => !r.hidden) \
+                 .map(r => r.querySelector('[data-scenario]').dataset.scenario)",
+                expected.len()
+            ),
+        )
+        .await;
+    let mut listed: Vec<String> = serde_json::from_value(listed).unwrap();
+    listed.sort();
+    assert_eq!(listed, expected);
+    browser.fill("cell-filter", "no_such_bin").await;
+    browser
+        .until(
+            "the note that nothing matches",
+            "return !document.querySelector(\"[data-testid='cell-filter-none']\").hidden",
+        )
+        .await;
+    browser
+        .js(
+            "const f = document.getElementById('cell-filter'); f.value = ''; \
+             f.dispatchEvent(new Event('input', { bubbles: true }))",
+        )
+        .await;
+    let all = browser.text("cell-filter-count").await;
+    assert_eq!(all, format!("{total} of {total} shown"));
+}
+
+/// With the trap scenario open, the page is exactly as wide as a 390 px
+/// phone and a 1400 px window, no id breaks inside a word, and on the
+/// phone the cost column is on screen.
+async fn a_trap_scenario_fits_a_phone_and_a_wide_window(browser: &Page) {
+    browser.click(&format!("scenario-{TRAP}")).await;
+    browser
+        .until(
+            "the trap scenario",
+            &format!(
+                "const v = document.querySelector(\"[data-testid='scenario-view']\"); \
+                 return !!v && v.dataset.scenario === '{TRAP}'"
+            ),
+        )
+        .await;
+    let facts = browser
+        .js("return document.querySelector(\"[data-testid='scenario-view']\").textContent")
+        .await;
+    assert!(
+        facts
+            .as_str()
+            .unwrap()
+            .contains("demands an exception to the limit for 3962.00"),
+        "{facts}"
+    );
+    fits(browser, 390, 844, "the page, a trap scenario open").await;
+    let cost_on_screen = browser
+        .js("return document.querySelector(\"[data-testid='cost-one_pass']\").getBoundingClientRect().right \
+             <= window.innerWidth")
+        .await;
+    assert_eq!(
+        cost_on_screen, true,
+        "the one-pass cost is off-screen at 390 px"
+    );
+    fits(browser, 1400, 900, "the page, a trap scenario open").await;
+    browser.client.set_window_size(1400, 2600).await.unwrap();
+}
+
+/// `coverage report` for the whole grid: as wide as a phone and a wide
+/// window, ids whole, a contents list whose links all land, and a page a
+/// reader can scroll (it was 33,377 px at 1400 px).
+async fn the_report_fits_a_phone_and_a_wide_window(browser: &Page) {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("report");
+    let output = coverage()
+        .arg("report")
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_success(&output);
+    let page = format!("file://{}", out.join("report.html").display());
+    browser.client.goto(&page).await.unwrap();
+    let phone = fits(browser, 390, 844, "report.html").await;
+    let wide = fits(browser, 1400, 900, "report.html").await;
+    eprintln!("report.html: {wide} px tall at 1400 px, {phone} px at 390 px");
+    assert!(wide < 8000, "report.html is {wide} px tall at 1400 px");
+    let links = browser
+        .js(
+            "return [...document.querySelectorAll('nav a')].map(a => [a.getAttribute('href'), \
+             !!document.querySelector(a.getAttribute('href'))])",
+        )
+        .await;
+    let links = links.as_array().unwrap();
+    assert!(links.len() >= 6, "{links:?}");
+    for link in links {
+        assert_eq!(link[1], true, "a contents link leads nowhere: {link}");
+    }
+    // Figures scale to the page instead of widening it.
+    let figures = browser
+        .js("return [...document.querySelectorAll('svg.heatmap')].every(s => s.getBoundingClientRect().width <= window.innerWidth)")
+        .await;
+    assert_eq!(figures, true);
+    browser.client.set_window_size(1400, 2600).await.unwrap();
+}
+
 /// Generate and save into the empty root, download every file link and
 /// validate what came down; a second run without overwrite is refused and
 /// changes nothing; with overwrite every file is unchanged.
@@ -726,6 +938,46 @@ async fn generate_save_download_and_refuse(browser: &Page, url: &str, root: &Pat
         String::from_utf8_lossy(&validated.stdout)
     );
     assert!(String::from_utf8_lossy(&validated.stdout).contains("10 files valid"));
+    // One archive of every file, paths kept: it unpacks to the job's tree
+    // (the lock file, the server's bookkeeping, aside). The list of single
+    // files is folded below it.
+    let written = browser
+        .js(
+            "const box = document.querySelector(\"[data-testid='written']\"); \
+             return [box.hidden, box.querySelector('details').open, \
+             document.querySelector(\"[data-testid='archive-link']\").getAttribute('href')]",
+        )
+        .await;
+    assert_eq!(written[0], false, "no archive link: {written}");
+    assert_eq!(written[1], false, "the file list is open: {written}");
+    let archive = written[2].as_str().unwrap();
+    assert!(archive.ends_with("/archive"), "{archive}");
+    let tar = agent
+        .get(format!("{url}{archive}"))
+        .call()
+        .unwrap()
+        .body_mut()
+        .read_to_vec()
+        .unwrap();
+    let unpacked = tempfile::tempdir().unwrap();
+    std::fs::write(downloads.path().join("job.tar"), tar).unwrap();
+    let status = Command::new("tar")
+        .arg("-xf")
+        .arg(downloads.path().join("job.tar"))
+        .arg("-C")
+        .arg(unpacked.path())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let job_tree: Vec<_> = snapshot(root)
+        .into_iter()
+        .filter(|(path, _)| !path.ends_with(coverage::job::LOCK_FILE))
+        .collect();
+    assert_eq!(job_tree.len(), 11);
+    assert!(
+        snapshot(unpacked.path()) == job_tree,
+        "the archive's tree differs from the job's"
+    );
     // The browser itself fetches a link as a download would.
     let fetched = browser
         .js("return fetch(document.querySelector(\"[data-testid='file-link']\").href).then(r => r.status)")

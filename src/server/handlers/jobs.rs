@@ -1,5 +1,6 @@
 //! `/coverage/jobs`: the jobs this server started, their state, their
-//! event streams, and cancelling them.
+//! event streams, cancelling them, and a finished job's files as one
+//! archive.
 
 use std::sync::Arc;
 
@@ -9,10 +10,14 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
+use crate::contract::report::RunReport;
+use crate::server::archive::Entry;
 use crate::server::error::{ApiError, Problem};
 use crate::server::events;
+use crate::server::handlers::files::FILES_CSP;
 use crate::server::request::pairs;
 use crate::server::state::{AppState, JobRecord, JobStatus, JobSummary, JobView};
+use crate::tree;
 
 /// Jobs on a page of the list when `limit` is not given.
 pub const DEFAULT_PAGE: usize = 20;
@@ -196,4 +201,108 @@ pub async fn events(
         (header::CACHE_CONTROL, "no-cache"),
     ];
     Ok((headers, events::stream(job, state.keep_alive())).into_response())
+}
+
+/// Every file a finished job wrote (datasets, goldens, sidecars and the
+/// manifest) as one tar archive: its paths are relative to the job's
+/// output directory, so `tar -xf` gives that directory's tree.
+#[utoipa::path(
+    get,
+    path = "/coverage/jobs/{id}/archive",
+    tag = "jobs",
+    params(("id" = String, Path)),
+    responses(
+        (status = 200, description = "a POSIX tar (ustar) of the files the job's report lists, paths relative to its `out`; `Content-Disposition: attachment`", content_type = "application/x-tar", body = String),
+        (status = 404, description = "no such job, or one of its files is no longer a regular file under the root", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "the job is still running, failed or was cancelled: only a finished job's files make an archive", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn archive(
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let job = find(&state, &id)?;
+    let report = job.report().ok_or_else(|| {
+        let detail = match job.status() {
+            JobStatus::Running => {
+                format!("job '{id}' is still running; its archive is ready once it has finished")
+            }
+            status => format!(
+                "job '{id}' {}: only a finished job's files make an archive",
+                status.id()
+            ),
+        };
+        let mut error = ApiError::new(StatusCode::CONFLICT, detail);
+        error.1.field = Some("id".into());
+        error.1.value = Some(Value::String(id.clone()));
+        error
+    })?;
+    let entries = archive_entries(&state.root, &job.out, &report).await?;
+    let headers = [
+        (header::CONTENT_TYPE, "application/x-tar".to_owned()),
+        (
+            header::CONTENT_LENGTH,
+            crate::server::archive::length(&entries).to_string(),
+        ),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
+        (header::CONTENT_SECURITY_POLICY, FILES_CSP.to_owned()),
+        (
+            header::CONTENT_DISPOSITION,
+            // Job ids are `job-<base 36>-<n>`: safe in a header as they are.
+            format!("attachment; filename=\"coverage-{id}.tar\""),
+        ),
+    ];
+    Ok((headers, crate::server::archive::body(entries)).into_response())
+}
+
+/// The files of `report` as archive entries, each checked to be a regular
+/// file reached under `root` through real directories only (no link
+/// followed), and measured.
+async fn archive_entries(
+    root: &std::path::Path,
+    out: &str,
+    report: &RunReport,
+) -> Result<Vec<Entry>, ApiError> {
+    // Collected first: an iterator of closures held across the awaits
+    // below would make the handler's future not `Send`.
+    let names: Vec<String> = report
+        .files
+        .iter()
+        .flat_map(|f| [&f.path, &f.golden_path].into_iter().chain(&f.meta_paths))
+        .chain([&report.manifest_path])
+        .cloned()
+        .collect();
+    let mut entries = Vec::new();
+    for name in names {
+        let gone = || {
+            ApiError::not_found(format!(
+                "'{name}' of this job is no longer a file under '{out}'; generate it again"
+            ))
+        };
+        let path =
+            tree::inside(root, &std::path::Path::new(out).join(&name)).map_err(|_| gone())?;
+        let meta = tokio::fs::symlink_metadata(&path)
+            .await
+            .map_err(|_| gone())?;
+        if !meta.is_file() {
+            return Err(gone());
+        }
+        let mtime = meta
+            .modified()
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or(0, |d| d.as_secs());
+        let entry = Entry {
+            name,
+            path,
+            size: meta.len(),
+            mtime,
+        };
+        // Checked before the first byte is sent: a name or size tar cannot
+        // hold is an error answered whole, not an archive cut short.
+        crate::server::archive::header(&entry)
+            .map_err(|reason| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, reason))?;
+        entries.push(entry);
+    }
+    Ok(entries)
 }
