@@ -1332,6 +1332,19 @@ fn a_finished_jobs_archive_unpacks_to_its_output_tree() {
         tree(&unpacked) == out,
         "the archive's tree differs from the job's"
     );
+    // As the issue checks it: `diff -r` finds nothing, the lock file (the
+    // run's settings, which --resume checks) included.
+    let diff = std::process::Command::new("diff")
+        .arg("-r")
+        .arg(&unpacked)
+        .arg(root.path().join("runs/a"))
+        .output()
+        .unwrap();
+    assert!(
+        diff.status.success() && diff.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&diff.stdout)
+    );
 
     let (status, problem) = server.request("GET", "/coverage/jobs/job-nope-1/archive", None);
     assert_eq!(status, 404, "{problem}");

@@ -1,8 +1,8 @@
 //! A finished job's files as one POSIX tar (ustar) archive, written while
-//! it is sent: each file's header, its bytes and the padding to whole
-//! 512-byte blocks, then two zero blocks. Written here rather than with a
-//! crate because a ustar of regular files is this much code, and it
-//! streams with a known length (no temporary file, no archive in memory).
+//! it is sent: each file's header (the `tar` crate's), its bytes and the
+//! padding to whole 512-byte blocks, then two zero blocks. Sent as it is
+//! read, with a length known before the first byte: no temporary file, no
+//! archive in memory.
 
 use std::io;
 use std::path::PathBuf;
@@ -42,48 +42,21 @@ pub fn length(entries: &[Entry]) -> u64 {
 /// The ustar header of a regular file, mode 0644, owned by uid 0; an error
 /// naming the file when its name or size does not fit the format.
 pub fn header(entry: &Entry) -> Result<[u8; BLOCK as usize], String> {
-    let (prefix, name) = split(&entry.name)
-        .ok_or_else(|| format!("'{}' is too long a path for a tar archive", entry.name))?;
     if entry.size > MAX_SIZE || entry.mtime > MAX_SIZE {
         return Err(format!("'{}' is too large for a tar archive", entry.name));
     }
-    let mut block = [0u8; BLOCK as usize];
-    block[..name.len()].copy_from_slice(name.as_bytes());
-    octal(&mut block[100..108], 0o644);
-    octal(&mut block[108..116], 0);
-    octal(&mut block[116..124], 0);
-    octal(&mut block[124..136], entry.size);
-    octal(&mut block[136..148], entry.mtime);
-    block[156] = b'0'; // a regular file
-    block[257..263].copy_from_slice(b"ustar\0");
-    block[263..265].copy_from_slice(b"00");
-    block[345..345 + prefix.len()].copy_from_slice(prefix.as_bytes());
-    // The checksum is summed with its own field as spaces.
-    block[148..156].fill(b' ');
-    let sum: u32 = block.iter().map(|&b| u32::from(b)).sum();
-    block[148..156].copy_from_slice(format!("{sum:06o}\0 ").as_bytes());
-    Ok(block)
-}
-
-/// `name` as ustar's prefix (up to 155 bytes) and name (up to 100), split
-/// at a `/`; `None` when no split fits.
-fn split(name: &str) -> Option<(&str, &str)> {
-    if name.is_empty() {
-        return None;
-    }
-    if name.len() <= 100 {
-        return Some(("", name));
-    }
-    name.match_indices('/')
-        .map(|(at, _)| (&name[..at], &name[at + 1..]))
-        .find(|(prefix, rest)| prefix.len() <= 155 && !rest.is_empty() && rest.len() <= 100)
-}
-
-/// `value` in octal, zero-padded, ending in NUL.
-fn octal(field: &mut [u8], value: u64) {
-    let digits = format!("{value:0width$o}", width = field.len() - 1);
-    field[..digits.len()].copy_from_slice(digits.as_bytes());
-    field[digits.len()] = 0;
+    let mut header = tar::Header::new_ustar();
+    header
+        .set_path(&entry.name)
+        .map_err(|_| format!("'{}' is too long a path for a tar archive", entry.name))?;
+    header.set_entry_type(tar::EntryType::Regular);
+    header.set_mode(0o644);
+    header.set_uid(0);
+    header.set_gid(0);
+    header.set_size(entry.size);
+    header.set_mtime(entry.mtime);
+    header.set_cksum();
+    Ok(*header.as_bytes())
 }
 
 /// The archive of `entries` as a response body. A file that changed size
@@ -152,8 +125,9 @@ mod tests {
         let mut blank = block;
         blank[148..156].fill(b' ');
         let sum: u32 = blank.iter().map(|&b| u32::from(b)).sum();
-        let field = std::str::from_utf8(&block[148..154]).unwrap();
-        assert_eq!(u32::from_str_radix(field, 8).unwrap(), sum);
+        let field = std::str::from_utf8(&block[148..156]).unwrap();
+        let digits = field.trim_matches(|c: char| c == '\0' || c == ' ');
+        assert_eq!(u32::from_str_radix(digits, 8).unwrap(), sum);
     }
 
     #[test]

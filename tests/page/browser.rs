@@ -969,11 +969,9 @@ async fn generate_save_download_and_refuse(browser: &Page, url: &str, root: &Pat
         .status()
         .unwrap();
     assert!(status.success());
-    let job_tree: Vec<_> = snapshot(root)
-        .into_iter()
-        .filter(|(path, _)| !path.ends_with(coverage::job::LOCK_FILE))
-        .collect();
-    assert_eq!(job_tree.len(), 11);
+    // Every file, the lock (the run's settings) included.
+    let job_tree: Vec<_> = snapshot(root);
+    assert_eq!(job_tree.len(), 12);
     assert!(
         snapshot(unpacked.path()) == job_tree,
         "the archive's tree differs from the job's"

@@ -272,8 +272,16 @@ async fn archive_entries(
         .chain([&report.manifest_path])
         .cloned()
         .collect();
+    // The lock file too, when the job left one: it records the run's
+    // settings, which `--resume` of the unpacked tree checks.
+    let lock = std::path::Path::new(out).join(crate::job::LOCK_FILE);
+    let lock_kept = tree::inside(root, &lock)
+        .ok()
+        .and_then(|path| std::fs::symlink_metadata(path).ok())
+        .is_some_and(|meta| meta.is_file());
+    let lock_name = lock_kept.then(|| crate::job::LOCK_FILE.to_owned());
     let mut entries = Vec::new();
-    for name in names {
+    for name in names.into_iter().chain(lock_name) {
         let gone = || {
             ApiError::not_found(format!(
                 "'{name}' of this job is no longer a file under '{out}'; generate it again"
