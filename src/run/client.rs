@@ -159,7 +159,7 @@ impl Client {
         }
         let mut response = match request.send(body) {
             Ok(response) => response,
-            Err(error) => return Ok(transport_failure(&error)),
+            Err(error) => return Ok(transport_failure(&error, self.config.timeout)),
         };
         let status = response.status().as_u16();
         let retry_after = response
@@ -169,6 +169,16 @@ impl Client {
             .and_then(parse_retry_after);
         let bytes = match read_bounded(response.body_mut().as_reader()) {
             Ok(bytes) => bytes,
+            Err(error) if timed_out(&error) => {
+                return Ok(Attempt::Again(
+                    ErrorKind::Timeout,
+                    format!(
+                        "the answer did not arrive whole within --timeout {}",
+                        seconds(self.config.timeout)
+                    ),
+                    None,
+                ));
+            }
             Err(error) => {
                 return Ok(Attempt::Again(
                     ErrorKind::Connection,
@@ -205,11 +215,26 @@ fn reason_of(status: u16) -> &'static str {
     }
 }
 
-fn transport_failure(error: &ureq::Error) -> Attempt {
+/// Whether reading a body ended at the timeout: ureq wraps its own
+/// timeout in the `io::Error` the body reader returns.
+fn timed_out(error: &std::io::Error) -> bool {
+    let wrapped = error
+        .get_ref()
+        .and_then(|e| e.downcast_ref::<ureq::Error>());
+    error.kind() == std::io::ErrorKind::TimedOut
+        || wrapped.is_some_and(|e| matches!(e, ureq::Error::Timeout(_)))
+}
+
+/// `5 s`, `1.5 s`: a duration as `--timeout` takes it.
+fn seconds(duration: Duration) -> String {
+    format!("{} s", duration.as_secs_f64())
+}
+
+fn transport_failure(error: &ureq::Error, timeout: Duration) -> Attempt {
     match error {
         ureq::Error::Timeout(_) => Attempt::Again(
             ErrorKind::Timeout,
-            format!("no answer in time ({error})"),
+            format!("no answer within --timeout {}", seconds(timeout)),
             None,
         ),
         ureq::Error::BodyExceedsLimit(_) => Attempt::Failed(
