@@ -203,16 +203,17 @@ pub async fn events(
     Ok((headers, events::stream(job, state.keep_alive())).into_response())
 }
 
-/// Every file a finished job wrote (datasets, goldens, sidecars and the
-/// manifest) as one tar archive: its paths are relative to the job's
-/// output directory, so `tar -xf` gives that directory's tree.
+/// Every file a finished job wrote (datasets, goldens, sidecars, the
+/// manifest and the lock file with the run's settings) as one tar
+/// archive: its paths are relative to the job's output directory, so
+/// `tar -xf` gives that directory's tree.
 #[utoipa::path(
     get,
     path = "/coverage/jobs/{id}/archive",
     tag = "jobs",
     params(("id" = String, Path)),
     responses(
-        (status = 200, description = "a POSIX tar (ustar) of the files the job's report lists, paths relative to its `out`; `Content-Disposition: attachment`", content_type = "application/x-tar", body = String),
+        (status = 200, description = "a POSIX tar (ustar) of the files the job's report lists and its lock file, paths relative to its `out`; `Content-Disposition: attachment`", content_type = "application/x-tar", body = String),
         (status = 404, description = "no such job, or one of its files is no longer a regular file under the root", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "the job is still running, failed or was cancelled: only a finished job's files make an archive", body = Problem, content_type = "application/problem+json"),
     )
