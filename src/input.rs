@@ -95,6 +95,11 @@ pub fn read_to_string(path: &Path, limit: u64) -> Result<String, InputError> {
     String::from_utf8(bytes).map_err(|_| InputError::NotText)
 }
 
+/// The longest line of a JSON Lines file read back (samples, transcripts,
+/// grades): a longer one is an error, not an allocation. None this tool
+/// writes comes near it (a reply is at most 8 MiB).
+pub const MAX_LINE: u64 = 16 << 20;
+
 /// What [`next_line`] read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Line {

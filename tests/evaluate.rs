@@ -318,7 +318,7 @@ fn collect(dir: &Path, files: &mut Vec<PathBuf>) {
     }
 }
 
-pub(crate) fn run_args(samples: &Path, endpoint: &str, out: &Path) -> Vec<String> {
+fn run_args(samples: &Path, endpoint: &str, out: &Path) -> Vec<String> {
     [
         "run",
         &samples.display().to_string(),
@@ -356,6 +356,18 @@ fn summary(run: &Path) -> Summary {
 
 fn grade(run: &Path) {
     assert_success(&coverage().arg("grade").arg(run).output().unwrap());
+}
+
+/// `coverage run` of `samples` against `endpoint` into `run` (with
+/// `extra` arguments), then `coverage grade` of it.
+pub(crate) fn run_and_grade(samples: &Path, endpoint: &str, run: &Path, extra: &[&str]) {
+    let output = coverage()
+        .args(run_args(samples, endpoint, run))
+        .args(extra)
+        .output()
+        .unwrap();
+    assert_success(&output);
+    grade(run);
 }
 
 /// A sample with a price and a fact to say, for the hand-made replies.
@@ -773,14 +785,7 @@ fn compare_lists_exactly_the_samples_made_to_fail() {
     );
     let (a, b) = (dir.path().join("a"), dir.path().join("b"));
     for (endpoint, run) in [(&good, &a), (&worse, &b)] {
-        assert_success(
-            &coverage()
-                .args(run_args(&path, &endpoint.url, run))
-                .args(["--trials", "2"])
-                .output()
-                .unwrap(),
-        );
-        grade(run);
+        run_and_grade(&path, &endpoint.url, run, &["--trials", "2"]);
     }
     let all = summary(&a);
     assert_eq!(
@@ -895,14 +900,8 @@ fn figures_recomputed_from_the_grades_equal_the_summary() {
     });
     let endpoint = Endpoint::start(&samples, script);
     let run = dir.path().join("run");
-    assert_success(
-        &coverage()
-            .args(run_args(&path, &endpoint.url, &run))
-            .args(["--trials", "3", "--concurrency", "1"])
-            .output()
-            .unwrap(),
-    );
-    grade(&run);
+    let extra = ["--trials", "3", "--concurrency", "1"];
+    run_and_grade(&path, &endpoint.url, &run, &extra);
     let output = Process::new("python3")
         .arg(crate::support::root().join("scripts/figures.py"))
         .arg(&run)
@@ -931,13 +930,7 @@ fn results_html_is_self_contained_and_opens_in_headless_chromium() {
         }),
     );
     let run = dir.path().join("run");
-    assert_success(
-        &coverage()
-            .args(run_args(&path, &endpoint.url, &run))
-            .output()
-            .unwrap(),
-    );
-    grade(&run);
+    run_and_grade(&path, &endpoint.url, &run, &[]);
     let page = std::fs::read_to_string(run.join("results.html")).unwrap();
     // Nothing fetched: no script, no link, no source, no URL but the SVG namespace.
     for needle in ["<script", "<link", "src=", "url(http", "@import"] {

@@ -20,7 +20,7 @@ use coverage::contract::sample::Sample;
 use coverage::contract::score::GradeLine;
 
 use crate::evaluate::{
-    Action, Endpoint, Script, Seen, completion, correct_reply, run_args, wrong_reply,
+    Action, Endpoint, Script, Seen, completion, correct_reply, run_and_grade, wrong_reply,
 };
 use crate::support::{assert_refused, assert_success, coverage, root};
 
@@ -906,13 +906,7 @@ fn a_harness_log_grades_line_for_line_as_coverage_run_on_the_same_replies() {
     let (path, samples) = samples(dir.path(), &["--strength", "2", "--budget", "9"]);
     let endpoint = Endpoint::start(&samples, scripted_replies());
     let run = dir.path().join("run");
-    assert_success(
-        &coverage()
-            .args(run_args(&path, &endpoint.url, &run))
-            .output()
-            .unwrap(),
-    );
-    assert_success(&coverage().arg("grade").arg(&run).output().unwrap());
+    run_and_grade(&path, &endpoint.url, &run, &[]);
     let by_run = grade_lines(&run);
     assert_eq!(by_run.len(), samples.len());
     let passed = by_run.values().filter(|g| g.pass).count();

@@ -9,10 +9,7 @@ use std::path::{Path, PathBuf};
 
 use super::RunError;
 use crate::contract::run::{ErrorKind, Transcript};
-use crate::input::Line;
-
-/// The longest transcript line read back.
-pub const MAX_LINE: u64 = 16 << 20;
+use crate::input::{Line, MAX_LINE};
 
 /// What the lines already written say about each key: the latest line's
 /// error kind (`None` for a reply) and the sums they add to the totals.

@@ -13,12 +13,8 @@ use sha2::{Digest, Sha256};
 use super::RunError;
 use crate::contract::run::{SampleFile, SampleSet};
 use crate::contract::sample::Sample;
-use crate::input::Line;
+use crate::input::{Line, MAX_LINE};
 use crate::samples::SAMPLES_SUFFIX;
-
-/// The longest sample line read; a longer one is an error, not an
-/// allocation.
-pub const MAX_LINE: u64 = 16 << 20;
 
 /// `paths` expanded: a file as is, a directory to the samples files under
 /// it (sorted, links never followed).

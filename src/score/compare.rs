@@ -128,13 +128,16 @@ fn tallies(run: &Path) -> Result<BTreeMap<String, Tally>, ScoreError> {
     let mut line = Vec::new();
     let mut number = 0;
     loop {
-        let read = crate::input::next_line(&mut reader, &mut line, super::MAX_LINE)
+        let read = crate::input::next_line(&mut reader, &mut line, crate::input::MAX_LINE)
             .map_err(|e| ScoreError::read(&path, e.to_string()))?;
         number += 1;
         match read {
             Line::End => return Ok(tallies),
             Line::TooLong => {
-                let message = format!("line {number} is longer than {} MiB", super::MAX_LINE >> 20);
+                let message = format!(
+                    "line {number} is longer than {} MiB",
+                    crate::input::MAX_LINE >> 20
+                );
                 return Err(ScoreError::read(&path, message));
             }
             Line::Whole | Line::Unended => {}

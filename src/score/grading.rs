@@ -182,7 +182,7 @@ impl RangeError {
             Self::TooLong { line } => format!(
                 "line {} is longer than {} MiB",
                 lines_before + line,
-                super::MAX_LINE >> 20
+                crate::input::MAX_LINE >> 20
             ),
             Self::NotTranscript { line, error } => format!(
                 "line {} is not a transcript line: {error}",
@@ -221,7 +221,7 @@ fn locate_range(
     let mut line = Vec::new();
     let mut offset = start;
     loop {
-        let read = crate::input::next_line(&mut reader, &mut line, super::MAX_LINE)
+        let read = crate::input::next_line(&mut reader, &mut line, crate::input::MAX_LINE)
             .map_err(|e| RangeError::Io(e.to_string()))?;
         match read {
             // A torn last line (a run killed mid-write) is not a reply.

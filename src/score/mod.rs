@@ -26,9 +26,6 @@ use crate::run::for_each_sample;
 pub use compare::{CompareSpec, compare};
 pub use grading::{grade_reply, graded_turn};
 
-/// The longest transcript line read.
-pub const MAX_LINE: u64 = 16 << 20;
-
 #[derive(Debug, thiserror::Error)]
 pub enum ScoreError {
     #[error("{}: {message}", .path.display())]

@@ -18,7 +18,7 @@ const BUFFER: usize = 64 * 1024;
 /// The largest size an 11-digit octal field holds: 8 GiB − 1.
 const MAX_SIZE: u64 = 0o77_777_777_777;
 
-/// One file of the archive.
+/// One file of the archive, with its header.
 #[derive(Clone, Debug)]
 pub struct Entry {
     /// Its path inside the archive (`/`-separated, relative).
@@ -26,8 +26,37 @@ pub struct Entry {
     /// Where it is on disk.
     pub path: PathBuf,
     pub size: u64,
-    /// Seconds since the epoch.
-    pub mtime: u64,
+    header: [u8; BLOCK as usize],
+}
+
+impl Entry {
+    /// A regular file of `size` bytes modified at `mtime` (seconds since
+    /// the epoch), with its ustar header: mode 0644, owned by uid 0. An
+    /// error names the file when its name or size does not fit the format,
+    /// so that it is found before the first byte is sent.
+    pub fn new(name: String, path: PathBuf, size: u64, mtime: u64) -> Result<Self, String> {
+        if size > MAX_SIZE || mtime > MAX_SIZE {
+            return Err(format!("'{name}' is too large for a tar archive"));
+        }
+        let mut header = tar::Header::new_ustar();
+        header
+            .set_path(&name)
+            .map_err(|_| format!("'{name}' is too long a path for a tar archive"))?;
+        header.set_entry_type(tar::EntryType::Regular);
+        header.set_mode(0o644);
+        header.set_uid(0);
+        header.set_gid(0);
+        header.set_size(size);
+        header.set_mtime(mtime);
+        header.set_cksum();
+        let header = *header.as_bytes();
+        Ok(Self {
+            name,
+            path,
+            size,
+            header,
+        })
+    }
 }
 
 /// The archive's length in bytes: what `Content-Length` announces.
@@ -37,26 +66,6 @@ pub fn length(entries: &[Entry]) -> u64 {
         .map(|e| BLOCK + e.size.div_ceil(BLOCK) * BLOCK)
         .sum();
     body + 2 * BLOCK
-}
-
-/// The ustar header of a regular file, mode 0644, owned by uid 0; an error
-/// naming the file when its name or size does not fit the format.
-pub fn header(entry: &Entry) -> Result<[u8; BLOCK as usize], String> {
-    if entry.size > MAX_SIZE || entry.mtime > MAX_SIZE {
-        return Err(format!("'{}' is too large for a tar archive", entry.name));
-    }
-    let mut header = tar::Header::new_ustar();
-    header
-        .set_path(&entry.name)
-        .map_err(|_| format!("'{}' is too long a path for a tar archive", entry.name))?;
-    header.set_entry_type(tar::EntryType::Regular);
-    header.set_mode(0o644);
-    header.set_uid(0);
-    header.set_gid(0);
-    header.set_size(entry.size);
-    header.set_mtime(entry.mtime);
-    header.set_cksum();
-    Ok(*header.as_bytes())
 }
 
 /// The archive of `entries` as a response body. A file that changed size
@@ -75,8 +84,7 @@ pub fn body(entries: Vec<Entry>) -> Body {
 async fn write(out: &mut (impl AsyncWrite + Unpin), entries: &[Entry]) -> io::Result<()> {
     let zeros = [0u8; 2 * BLOCK as usize];
     for entry in entries {
-        let header = header(entry).map_err(io::Error::other)?;
-        out.write_all(&header).await?;
+        out.write_all(&entry.header).await?;
         let file = open(entry).await?;
         let sent = tokio::io::copy(&mut file.take(entry.size), out).await?;
         if sent != entry.size {
@@ -106,18 +114,17 @@ async fn open(entry: &Entry) -> io::Result<impl AsyncRead + Unpin> {
 mod tests {
     use super::*;
 
-    fn entry(name: &str, size: u64) -> Entry {
-        Entry {
-            name: name.into(),
-            path: PathBuf::new(),
-            size,
-            mtime: 1_700_000_000,
-        }
+    fn entry(name: &str, size: u64) -> Result<Entry, String> {
+        Entry::new(name.into(), PathBuf::new(), size, 1_700_000_000)
+    }
+
+    fn header(entry: Result<Entry, String>) -> Result<[u8; BLOCK as usize], String> {
+        entry.map(|e| e.header)
     }
 
     #[test]
     fn a_header_holds_name_size_and_a_checksum_tar_accepts() {
-        let block = header(&entry("commerce/manifest.json", 1000)).unwrap();
+        let block = header(entry("commerce/manifest.json", 1000)).unwrap();
         assert_eq!(&block[..22], b"commerce/manifest.json");
         assert_eq!(&block[124..136], b"00000001750\0");
         assert_eq!(&block[257..263], b"ustar\0");
@@ -133,17 +140,17 @@ mod tests {
     #[test]
     fn long_paths_split_at_a_slash_into_prefix_and_name() {
         let long = format!("{}/{}", "d".repeat(120), "f".repeat(90));
-        let block = header(&entry(&long, 0)).unwrap();
+        let block = header(entry(&long, 0)).unwrap();
         assert_eq!(&block[..90], "f".repeat(90).as_bytes());
         assert_eq!(&block[345..465], "d".repeat(120).as_bytes());
         let unsplittable = "x".repeat(101);
         assert!(
-            header(&entry(&unsplittable, 0))
+            header(entry(&unsplittable, 0))
                 .unwrap_err()
                 .contains("too long")
         );
         assert!(
-            header(&entry("big", MAX_SIZE + 1))
+            header(entry("big", MAX_SIZE + 1))
                 .unwrap_err()
                 .contains("too large")
         );
@@ -151,7 +158,7 @@ mod tests {
 
     #[test]
     fn the_length_counts_headers_padding_and_the_end() {
-        let entries = [entry("a", 0), entry("b", 1), entry("c", 512)];
+        let entries = [entry("a", 0), entry("b", 1), entry("c", 512)].map(Result::unwrap);
         assert_eq!(length(&entries), 512 + (512 + 512) + (512 + 512) + 1024);
         assert_eq!(length(&[]), 1024);
     }

@@ -275,41 +275,32 @@ async fn archive_entries(
         .collect();
     // The lock file too, when the job left one: it records the run's
     // settings, which `--resume` of the unpacked tree checks.
-    let lock = std::path::Path::new(out).join(crate::job::LOCK_FILE);
-    let lock_kept = tree::inside(root, &lock)
-        .ok()
-        .and_then(|path| std::fs::symlink_metadata(path).ok())
-        .is_some_and(|meta| meta.is_file());
-    let lock_name = lock_kept.then(|| crate::job::LOCK_FILE.to_owned());
+    let files = names.into_iter().map(|name| (name, true));
+    let lock = (crate::job::LOCK_FILE.to_owned(), false);
     let mut entries = Vec::new();
-    for name in names.into_iter().chain(lock_name) {
+    for (name, required) in files.chain([lock]) {
         let gone = || {
             ApiError::not_found(format!(
                 "'{name}' of this job is no longer a file under '{out}'; generate it again"
             ))
         };
-        let path =
-            tree::inside(root, &std::path::Path::new(out).join(&name)).map_err(|_| gone())?;
-        let meta = tokio::fs::symlink_metadata(&path)
-            .await
-            .map_err(|_| gone())?;
-        if !meta.is_file() {
-            return Err(gone());
-        }
+        let path = tree::inside(root, &std::path::Path::new(out).join(&name));
+        let meta = match &path {
+            Ok(path) => tokio::fs::symlink_metadata(path).await.ok(),
+            Err(_) => None,
+        };
+        let (Ok(path), Some(meta)) = (path, meta.filter(std::fs::Metadata::is_file)) else {
+            if required {
+                return Err(gone());
+            }
+            continue;
+        };
         let mtime = meta
             .modified()
             .ok()
             .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
             .map_or(0, |d| d.as_secs());
-        let entry = Entry {
-            name,
-            path,
-            size: meta.len(),
-            mtime,
-        };
-        // Checked before the first byte is sent: a name or size tar cannot
-        // hold is an error answered whole, not an archive cut short.
-        crate::server::archive::header(&entry)
+        let entry = Entry::new(name, path, meta.len(), mtime)
             .map_err(|reason| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, reason))?;
         entries.push(entry);
     }
